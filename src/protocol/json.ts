@@ -52,15 +52,19 @@ function pyString(s: string): string {
 }
 
 /**
- * Python's `repr(float)` switches to exponent form below 1e-4 (and from 1e16,
- * which only integers reach); JavaScript switches below 1e-6.
+ * Numbers as Python writes them. A safe integer is an int. Any other number
+ * is a float for Python, and written as `repr(float)` does: exponent form
+ * below 1e-4 and from 1e16 (JavaScript switches at 1e-7 and 1e21), and a
+ * trailing `.0` on integral values, so that a float beyond 2^53 is never
+ * read back as a different exact integer.
  */
 function pyNumber(x: number): string {
   if (!Number.isFinite(x)) throw new RangeError(`cannot encode ${x} as JSON`);
-  if (Number.isInteger(x) || Math.abs(x) >= 1e-4) return String(x);
+  if (Number.isSafeInteger(x)) return String(x);
+  const magnitude = Math.abs(x);
+  if (magnitude >= 1e-4 && magnitude < 1e16) return Number.isInteger(x) ? `${x}.0` : String(x);
   const [mantissa, exponent] = x.toExponential().split('e') as [string, string];
-  const sign = exponent[0] === '-' ? '-' : '+';
-  return `${mantissa}e${sign}${exponent.replace(/^[-+]/, '').padStart(2, '0')}`;
+  return `${mantissa}e${exponent[0]}${exponent.slice(1).padStart(2, '0')}`;
 }
 
 /** Serialises like Python's `json.dumps(value)` with default arguments. */
