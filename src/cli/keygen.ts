@@ -29,22 +29,25 @@ function usageError(message: string): number {
 }
 
 function main(argv: string[]): number {
-  let values;
-  try {
-    ({ values } = parseArgs({
-      args: argv,
-      options: {
-        algorithm: { type: 'string', short: 'a' },
-        out: { type: 'string', short: 'o' },
-        name: { type: 'string', short: 'n' },
-        help: { type: 'boolean', short: 'h' },
-      },
-      strict: true,
-      allowPositionals: false,
-    }));
-  } catch (err) {
-    return usageError((err as Error).message);
-  }
+  const parsed = (() => {
+    try {
+      return parseArgs({
+        args: argv,
+        options: {
+          algorithm: { type: 'string', short: 'a' },
+          out: { type: 'string', short: 'o' },
+          name: { type: 'string', short: 'n' },
+          help: { type: 'boolean', short: 'h' },
+        },
+        strict: true,
+        allowPositionals: false,
+      });
+    } catch (err) {
+      return err as Error;
+    }
+  })();
+  if (parsed instanceof Error) return usageError(parsed.message);
+  const { values } = parsed;
   if (values.help) {
     console.log(USAGE);
     return 0;

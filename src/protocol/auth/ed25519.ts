@@ -80,7 +80,7 @@ export function createEd25519Authenticator({ secretKey, peerPublicKey, engine = 
       verify: (digest, signature) => {
         if (signature.length !== ED25519_SIGNATURE_BYTES) return false;
         try {
-          // RFC 8032 rules (not ZIP-215) so both engines accept exactly the same signatures.
+          // RFC 8032 rules (not ZIP-215), as OpenSSL applies them in the node engine.
           return ed.verify(signature, digest, peer, { zip215: false });
         } catch {
           return false;
@@ -130,11 +130,11 @@ function readKeyFile<T>(path: string, what: string, schema: z.ZodType<T>, wrongK
 }
 
 export function readEd25519SecretKeyFile(path: string): Uint8Array {
-  return Buffer.from(readKeyFile(path, 'secret key', secretKeyFileSchema, 'public_key').secret_key, 'hex');
+  return new Uint8Array(Buffer.from(readKeyFile(path, 'secret key', secretKeyFileSchema, 'public_key').secret_key, 'hex'));
 }
 
 export function readEd25519PublicKeyFile(path: string): Uint8Array {
-  return Buffer.from(readKeyFile(path, 'public key', publicKeyFileSchema, 'secret_key').public_key, 'hex');
+  return new Uint8Array(Buffer.from(readKeyFile(path, 'public key', publicKeyFileSchema, 'secret_key').public_key, 'hex'));
 }
 
 /** Owner-only (mode 0600); refuses to overwrite. */

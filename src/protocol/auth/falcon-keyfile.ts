@@ -67,7 +67,8 @@ function describeIssues(error: z.ZodError, names: readonly string[] | null): str
           : `h[${String(first)}]: `;
     return `${where}${issue.message}`;
   });
-  const more = error.issues.length > 3 ? ` (and ${error.issues.length - 3} more problems)` : '';
+  const hidden = error.issues.length - 3;
+  const more = hidden > 0 ? ` (and ${hidden} more problem${hidden > 1 ? 's' : ''})` : '';
   return shown.join('; ') + more;
 }
 
@@ -82,7 +83,7 @@ export function parseFalconPublicKey(value: unknown, source: string): number[] {
   }
   const result = publicKeySchema.safeParse(value);
   if (!result.success) {
-    throw new Error(`${source}: not a Falcon-512 public key file (JSON list of the 512 coefficients of h): ${describeIssues(result.error, null)}`);
+    throw new Error(`${source}: not in the deployed format (JSON list of the 512 coefficients of h): ${describeIssues(result.error, null)}`);
   }
   return result.data;
 }
@@ -94,7 +95,7 @@ export function parseFalconSecretKey(value: unknown, source: string): FalconSecr
   }
   const result = secretKeySchema.safeParse(value);
   if (!result.success) {
-    throw new Error(`${source}: not a Falcon-512 secret key file (JSON [f, g, F, G], four lists of 512 integers): ${describeIssues(result.error, ['f', 'g', 'F', 'G'])}`);
+    throw new Error(`${source}: not in the deployed format (JSON [f, g, F, G], four lists of 512 integers): ${describeIssues(result.error, ['f', 'g', 'F', 'G'])}`);
   }
   const [f, g, F, G] = result.data;
   if (!satisfiesNtruEquation(f, g, F, G)) {
