@@ -1,0 +1,380 @@
+/**
+ * Builds Alice's statecharts from the phase definitions and a layout.
+ *
+ * Every waiting state accepts the requests of its definition; a request
+ * with an effect goes through a working state that invokes the backend's
+ * actor and gives the answer it returns (when the definition allows it).
+ * The root holds the catch-all: any message no state accepts is answered
+ * UNEXPECTED_COMMAND, by construction. An effect that fails leads to
+ * `failing`: the frame is discarded (emission stopped) and Alice answers ABORT.
+ */
+import { and, assign, emit, fromPromise, setup, type ActorLogicFrom } from 'xstate';
+import { CODES, type MessageName } from '../src/protocol/codes.ts';
+import { BACK, type Layout, type Mount, type Stage } from './layout.ts';
+import { EFFECTS, REFUSALS, type AnswerDef, type EffectName, type PhaseDef, type RequestDef, type UpdateName } from './phase.ts';
+
+export interface RequestInfo {
+  readonly name: MessageName;
+  readonly code: number;
+  readonly content: Readonly<Record<string, unknown>> | null;
+}
+
+export interface AliceInput {
+  serialNumber: string;
+  /** A phase machine tried on its own starts identified. */
+  identified?: boolean;
+  /** Compatible protocol versions, the preferred one first (named in INVALID_QOSST_VERSION). */
+  versions: readonly string[];
+}
+
+export interface AliceContext extends Omit<AliceInput, 'identified'> {
+  identified: boolean;
+  peerSerialNumber: string | null;
+  frameUuid: string | null;
+  /** The request being answered. */
+  request: RequestInfo | null;
+  /** What the current state accepts, for UNEXPECTED_COMMAND's error_message. */
+  expects: readonly MessageName[];
+  /** Why the frame is being aborted by Alice. */
+  failure: string | null;
+}
+
+/** A decoded, authenticated, validated request: its type is its message name. */
+export type RequestEvent = RequestInfo & { readonly type: MessageName };
+export type AliceEvent = RequestEvent | { type: 'AUTHENTICATION_FAILED'; code: number; reason: string };
+
+export interface AnswerEvent {
+  type: 'answer';
+  name: MessageName;
+  content: object | null;
+}
+
+export interface EffectInput {
+  request: RequestInfo;
+  context: AliceContext;
+}
+
+export interface EffectOutput {
+  answer: MessageName;
+  content?: object | null;
+}
+
+export type EffectLogic = ActorLogicFrom<ReturnType<typeof fromPromise<EffectOutput, EffectInput>>>;
+
+/** Placeholders: a backend supplies the real actors with `machine.provide({ actors })`. */
+const missingEffects = Object.fromEntries(
+  EFFECTS.map((name) => [
+    name,
+    fromPromise<EffectOutput, EffectInput>(async () => {
+      throw new Error(`no backend supplies the effect ${name}`);
+    }),
+  ]),
+) as Record<EffectName, EffectLogic>;
+
+const errorText = (error: unknown) => (error instanceof Error ? error.message : String(error));
+
+function refusalContent(answer: MessageName, request: RequestInfo, why: string, context: AliceContext): object {
+  switch (answer) {
+    case 'INVALID_QOSST_VERSION':
+      return { qosst_version: context.versions[0] };
+    case 'PE_DENIED':
+      return { deny_message: `Estimation denied: ${why}.` };
+    default:
+      return { code: request.code, error_message: `${request.name}: ${why}.` };
+  }
+}
+
+const aliceSetup = setup({
+  types: {
+    context: {} as AliceContext,
+    events: {} as AliceEvent,
+    input: {} as AliceInput,
+  },
+  actors: missingEffects,
+  guards: {
+    identified: ({ context }) => context.identified,
+    incompatibleVersion: ({ context, event }) =>
+      !context.versions.includes(String((event as RequestEvent).content?.qosst_version)),
+    // QIE_REQUEST may name no frame (wire notes 12); FRAME_ENDED always names one.
+    otherFrame: ({ context, event }) => {
+      const uuid = (event as RequestEvent).content?.frame_uuid;
+      return uuid !== undefined && uuid !== context.frameUuid;
+    },
+    keyRateNotPositive: ({ event }) => !(Number((event as RequestEvent).content?.key_rate) > 0),
+    answerIs: ({ event }, params: { answer: MessageName }) =>
+      (event as unknown as { output: EffectOutput }).output.answer === params.answer,
+  },
+  actions: {
+    saveRequest: assign({
+      request: ({ event }) => {
+        const { name, code, content } = event as RequestEvent;
+        return { name, code, content };
+      },
+    }),
+    expect: assign({ expects: (_, params: { expects: readonly MessageName[] }) => params.expects }),
+    answer: emit((_, params: { name: MessageName }) => ({ type: 'answer' as const, name: params.name, content: null })),
+    answerOutput: emit(({ event }) => {
+      const { answer, content } = (event as unknown as { output: EffectOutput }).output;
+      return { type: 'answer' as const, name: answer, content: content ?? null };
+    }),
+    refuse: emit(({ context, event }, params: { answer: MessageName; why: string }) => ({
+      type: 'answer' as const,
+      name: params.answer,
+      content: refusalContent(params.answer, event as RequestEvent, params.why, context),
+    })),
+    unexpected: emit(({ context, event }) => {
+      const e = event as RequestEvent;
+      const expected = context.identified
+        ? `expected now: ${context.expects.join(', ')}`
+        : 'the client is not identified: IDENTIFICATION_REQUEST expected';
+      return {
+        type: 'answer' as const,
+        name: 'UNEXPECTED_COMMAND' as const,
+        content: { code: e.code, error_message: `${e.name ?? e.type} is not expected here; ${expected}.` },
+      };
+    }),
+    forgetIdentification: assign({ identified: false }),
+    update: assign(({ context }, params: { update: UpdateName }) => {
+      const content = context.request?.content;
+      switch (params.update) {
+        case 'identify':
+          return { identified: true, peerSerialNumber: String(content?.serial_number) };
+        case 'forget':
+          return { identified: false };
+        case 'startFrame':
+          return { frameUuid: String(content?.frame_uuid) };
+        case 'endFrame':
+          return { frameUuid: null };
+      }
+    }),
+    failEffect: assign({
+      failure: ({ context, event }) =>
+        `${context.request?.name ?? 'request'} failed: ${errorText((event as unknown as { error: unknown }).error)}`,
+    }),
+    failAnswer: assign({
+      failure: ({ context, event }) =>
+        `the backend answered ${(event as unknown as { output: EffectOutput }).output.answer} to ${context.request?.name}, which the specification does not allow`,
+    }),
+    abort: emit(({ context }) => ({
+      type: 'answer' as const,
+      name: 'ABORT' as const,
+      content: { abort_message: context.failure ?? 'frame aborted by Alice' },
+    })),
+    clearFrame: assign({ failure: null, frameUuid: null }),
+  },
+});
+
+/** The machine's transitions are generated; XState's config types cannot follow that, so they are checked by the tests. */
+type Config = Record<string, any>;
+
+interface Builder {
+  machineId: string;
+  stages: ReadonlyMap<string, Stage>;
+  failing: string;
+  history: string;
+  end: (name: string) => string;
+  stageInitial: (stage: Stage) => string;
+  globalExpects: readonly MessageName[];
+}
+
+/** Stages live in `session`, so that leaving it for a global request records its history. */
+const ref = (b: Builder, path: string) => `#${b.machineId}.session.${path}`;
+
+/** Where an exit of a mount leads, as an absolute target. */
+function exitTarget(b: Builder, stage: Stage | null, target: string): string {
+  if (target === BACK) return stage ? ref(b, `${stage.id}.${b.stageInitial(stage)}`) : b.history;
+  if (target.startsWith('end:')) return b.end(target.slice(4));
+  return ref(b, `${target}.${stageInitialById(b, target)}`);
+}
+
+function stageInitialById(b: Builder, id: string): string {
+  const stage = b.stages.get(id);
+  if (!stage) throw new Error(`no stage ${id}`);
+  return b.stageInitial(stage);
+}
+
+/** Resolves an answer's `to` from a waiting state of a stage (or of the root when stage is null). */
+function answerTarget(b: Builder, stage: Stage | null, mount: Mount, origin: string, a: AnswerDef): string | undefined {
+  if (a.to.startsWith('exit:')) return exitTarget(b, stage, mount.exits[a.to.slice(5)]!);
+  if (stage === null) return undefined;
+  if (a.to === 'stay') return ref(b, `${stage.id}.${origin}`);
+  const key = a.to === mount.phase.initial ? b.stageInitial(stage) : a.to;
+  return ref(b, `${stage.id}.${key}`);
+}
+
+function requestTransitions(
+  b: Builder,
+  stage: Stage | null,
+  mount: Mount,
+  origin: string,
+  name: MessageName,
+  def: RequestDef,
+  working: string,
+): { on: Config[]; states: Record<string, Config> } {
+  const gate = def.open ? [] : ['identified'];
+  const guardOf = (extra: string[]) => {
+    const all = [...gate, ...extra];
+    return all.length === 0 ? undefined : all.length === 1 ? all[0] : and(all as never[]);
+  };
+  const updates = (a: AnswerDef | undefined) => (a?.update ? [{ type: 'update', params: { update: a.update } }] : []);
+  const stayAt = stage === null ? undefined : ref(b, `${stage.id}.${origin}`);
+  const on: Config[] = [];
+  if (def.refuse) {
+    const { guard, answer } = def.refuse;
+    const a = def.answers[answer];
+    on.push({
+      guard: guardOf([guard]),
+      target: a ? answerTarget(b, stage, mount, origin, a) : undefined,
+      actions: ['saveRequest', { type: 'refuse', params: { answer, why: REFUSALS[guard] } }, ...updates(a)],
+      description: REFUSALS[guard],
+    });
+  }
+  const answers = Object.entries(def.answers) as [MessageName, AnswerDef][];
+  if (!def.effect) {
+    const [answer, a] = answers[0]!;
+    on.push({
+      guard: guardOf([]),
+      target: answerTarget(b, stage, mount, origin, a),
+      actions: ['saveRequest', { type: 'answer', params: { name: answer } }, ...updates(a)],
+    });
+    return { on, states: {} };
+  }
+  const workingTarget = stage ? ref(b, `${stage.id}.${working}`) : `#${b.machineId}.${working}`;
+  on.push({ guard: guardOf([]), target: workingTarget, actions: ['saveRequest'] });
+  const onDone: Config[] = answers.map(([answer, a]) => ({
+    guard: { type: 'answerIs', params: { answer } },
+    target: answerTarget(b, stage, mount, origin, a) ?? (stage ? stayAt : b.history),
+    actions: ['answerOutput', ...updates(a)],
+    description: a.when,
+  }));
+  onDone.push({ target: b.failing, actions: ['failAnswer'] });
+  const state: Config = {
+    description: `Answering ${name}: the backend's ${def.effect} decides.`,
+    invoke: {
+      src: def.effect,
+      input: ({ context }: { context: AliceContext }) => ({ request: context.request!, context }),
+      onDone,
+      onError: { target: b.failing, actions: ['failEffect'] },
+    },
+  };
+  return { on, states: { [working]: state } };
+}
+
+function merge(on: Record<string, Config[]>, name: string, transitions: Config[]) {
+  (on[name] ??= []).push(...transitions);
+}
+
+function stageConfig(b: Builder, stage: Stage): Config {
+  const initialKey = b.stageInitial(stage);
+  const states: Record<string, Config> = {};
+  const waiting = new Map<string, { description: string; on: Record<string, Config[]> }>();
+  const waitingOf = (key: string, description: string) => {
+    let w = waiting.get(key);
+    if (!w) waiting.set(key, (w = { description, on: {} }));
+    return w;
+  };
+  for (const mount of stage.mounts) {
+    for (const [stateName, ws] of Object.entries(mount.phase.states)) {
+      const key = stateName === mount.phase.initial ? initialKey : stateName;
+      const w = waitingOf(key, ws.description);
+      for (const [name, def] of Object.entries(ws.on) as [MessageName, RequestDef][]) {
+        const t = requestTransitions(b, stage, mount, key, name, def, `${key}_${name}`);
+        merge(w.on, name, t.on);
+        Object.assign(states, t.states);
+      }
+    }
+  }
+  for (const [key, w] of waiting) {
+    const expects = [...new Set([...Object.keys(w.on), ...b.globalExpects])] as MessageName[];
+    states[key] = {
+      description: w.description,
+      entry: { type: 'expect', params: { expects } },
+      on: w.on,
+      meta: { waiting: true, expects },
+    };
+  }
+  return { initial: initialKey, states };
+}
+
+export function buildAliceMachine(layout: Layout) {
+  const machineId = layout.id;
+  const globalExpects = new Set<MessageName>();
+  for (const g of layout.globals) for (const name of Object.keys(g.phase.states[g.phase.initial]!.on)) globalExpects.add(name as MessageName);
+  if (layout.renew) globalExpects.add(layout.renew.request);
+  const ends = new Set<string>();
+  const b: Builder = {
+    machineId,
+    stages: new Map(layout.stages.map((s) => [s.id, s])),
+    failing: `#${machineId}.failing`,
+    history: `#${machineId}.session.resume`,
+    end: (name) => (ends.add(name), `#${machineId}.${name}`),
+    stageInitial: (stage) => stage.mounts[0]!.phase.initial,
+    globalExpects: [...globalExpects],
+  };
+  const firstStage = layout.stages[0]!;
+  const stageStates: Record<string, Config> = {};
+  for (const stage of layout.stages) stageStates[stage.id] = stageConfig(b, stage);
+  stageStates.resume = { type: 'history', history: 'deep' };
+  const states: Record<string, Config> = {
+    session: { initial: firstStage.id, states: stageStates },
+  };
+
+  const rootOn: Record<string, Config[]> = {};
+  for (const mount of layout.globals) {
+    const initialState = mount.phase.states[mount.phase.initial]!;
+    for (const [name, def] of Object.entries(initialState.on) as [MessageName, RequestDef][]) {
+      const t = requestTransitions(b, null, mount, mount.phase.initial, name, def, `any_${name}`);
+      merge(rootOn, name, t.on);
+      Object.assign(states, t.states);
+    }
+  }
+  if (layout.renew) {
+    const { request, stage } = layout.renew;
+    const target = ref(b, `${stage}.${stageInitialById(b, stage)}_${request}`);
+    merge(rootOn, request, [{ guard: 'identified', target: `#${machineId}.renewing`, actions: ['saveRequest'] }]);
+    states.renewing = {
+      description: `A new ${request}: the frame in progress is discarded first.`,
+      invoke: { src: 'discardFrame', input: ({ context }: { context: AliceContext }) => ({ request: context.request!, context }), onDone: { target }, onError: { target: b.failing, actions: ['failEffect'] } },
+    };
+  }
+  rootOn.AUTHENTICATION_FAILED = [{ actions: ['forgetIdentification', { type: 'answer', params: { name: 'AUTHENTICATION_INVALID' } }] }];
+  rootOn['*'] = [{ actions: ['unexpected'] }];
+
+  states.failing = {
+    description: 'An effect failed: the frame is discarded and emission stopped, then Alice answers ABORT.',
+    invoke: {
+      src: 'discardFrame',
+      input: ({ context }: { context: AliceContext }) => ({ request: context.request!, context }),
+      onDone: { target: 'session', actions: ['abort', 'clearFrame'] },
+      onError: { target: 'session', actions: ['abort', 'clearFrame'] },
+    },
+  };
+  for (const name of ends) states[name] = { type: 'final' };
+
+  const config: Config = {
+    id: machineId,
+    context: ({ input }: { input: AliceInput }) => ({
+      ...input,
+      identified: input.identified ?? false,
+      peerSerialNumber: null,
+      frameUuid: null,
+      request: null,
+      expects: [],
+      failure: null,
+    }),
+    initial: 'session',
+    on: rootOn,
+    states,
+  };
+  return aliceSetup.createMachine(config as never);
+}
+
+export type AliceMachine = ReturnType<typeof buildAliceMachine>;
+
+/** A phase on its own: the statechart of one phase, with Alice's catch-all and failure handling. */
+export function phaseMachine(phase: PhaseDef) {
+  const exits = Object.fromEntries(phase.exits.map((e) => [e, `end:${e}`]));
+  return buildAliceMachine({ id: phase.id, stages: [{ id: phase.id, mounts: [{ phase, exits }] }], globals: [] });
+}
+
+export const codeOf = (name: MessageName) => CODES[name].code;
