@@ -8,7 +8,7 @@
  * UNEXPECTED_COMMAND, by construction. An effect that fails leads to
  * `failing`: the frame is discarded (emission stopped) and Alice answers ABORT.
  */
-import { and, assign, emit, fromPromise, setup, type ActorLogicFrom } from 'xstate';
+import { and, assign, emit, fromPromise, setup, type PromiseActorLogic } from 'xstate';
 import { CODES, type MessageName } from '../src/protocol/codes.ts';
 import { BACK, type Layout, type Mount, type Stage } from './layout.ts';
 import { EFFECTS, REFUSALS, type AnswerDef, type EffectName, type PhaseDef, type RequestDef, type UpdateName } from './phase.ts';
@@ -59,7 +59,7 @@ export interface EffectOutput {
   content?: object | null;
 }
 
-export type EffectLogic = ActorLogicFrom<ReturnType<typeof fromPromise<EffectOutput, EffectInput>>>;
+export type EffectLogic = PromiseActorLogic<EffectOutput, EffectInput>;
 
 /** Placeholders: a backend supplies the real actors with `machine.provide({ actors })`. */
 const missingEffects = Object.fromEntries(
@@ -89,6 +89,7 @@ const aliceSetup = setup({
     context: {} as AliceContext,
     events: {} as AliceEvent,
     input: {} as AliceInput,
+    emitted: {} as AnswerEvent,
   },
   actors: missingEffects,
   guards: {

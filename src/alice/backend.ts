@@ -1,0 +1,70 @@
+/**
+ * What Alice's hardware, DSP and post-processing must do: every effect the
+ * session machine invokes. A real emitter implements this interface; the
+ * simulated one (`src/sim/alice-sim.ts`) is the default.
+ *
+ * A method that throws or rejects aborts the frame: Alice answers ABORT with
+ * the error's message, stops the emission and keeps the session.
+ */
+import type { JsonObject } from '../protocol/json.ts';
+import type { ContentOf } from '../protocol/schemas.ts';
+
+/** A refusal carries the message sent to Bob (`deny_message` or `error_message`). */
+export type Verdict = { ok: true } | { ok: false; message: string };
+
+export type InitializationDecision =
+  | { outcome: 'accepted' }
+  | { outcome: 'denied'; message: string }
+  /** Denied, and Alice is willing to send her configuration. */
+  | { outcome: 'proposal'; message: string };
+
+export type ParameterChange =
+  | { outcome: 'changed'; oldValue: unknown; newValue: unknown }
+  | { outcome: 'unknown' }
+  | { outcome: 'invalid'; oldValue: unknown; message?: string }
+  | { outcome: 'unchanged'; oldValue: unknown; message?: string };
+
+export type SymbolsResult = { ok: true; real: number[]; imag: number[] } | { ok: false; message: string };
+
+export interface SessionInfo {
+  /** Short id used in logs. */
+  id: string;
+  /** Bob's address and port. */
+  peer: string;
+}
+
+/** One session's view of the emitter. Methods are called one at a time, in protocol order. */
+export interface AliceSessionBackend {
+  initialize(request: ContentOf<'INITIALIZATION_REQUEST'>): Promise<InitializationDecision>;
+  proposeConfig(): Promise<JsonObject | string>;
+  /** DSP for the frame: generate the symbols, load the DAC. The emitter is reserved for this session. */
+  prepareFrame(frameUuid: string): Promise<void>;
+  startEmission(): Promise<void>;
+  stopEmission(): Promise<void>;
+  symbols(indices: readonly number[]): Promise<SymbolsResult>;
+  photonNumber(): Promise<number>;
+  /** The policy on Bob's estimation; a key rate <= 0 is denied before this is asked. */
+  approveEstimation(estimation: ContentOf<'PE_FINISHED'>): Promise<Verdict>;
+  ecInitialize(parameters: ContentOf<'EC_INITIALIZATION'>): Promise<Verdict>;
+  ecBlock(block: ContentOf<'EC_BLOCK'>): Promise<Verdict>;
+  ecRemaining(parameters: ContentOf<'EC_REMAINING'>): Promise<Verdict>;
+  ecVerify(hash: bigint | number): Promise<Verdict>;
+  privacyAmplification(parameters: ContentOf<'PA_REQUEST'>): Promise<Verdict>;
+  endFrame(frameUuid: string): Promise<void>;
+  changeParameter(parameter: string, value: unknown): Promise<ParameterChange>;
+  startPolarisationSignal(): Promise<void>;
+  stopPolarisationSignal(): Promise<void>;
+  /**
+   * Forget the frame in progress: stop the emission and the polarisation
+   * signal if on. Called on ABORT, a new frame, a failure and the end of the
+   * session; must be idempotent and safe in any state.
+   */
+  discardFrame(): Promise<void>;
+}
+
+/** Makes one session backend per connection; shared state (the parameter store, the hardware) lives behind it. */
+export interface AliceBackend {
+  openSession(info: SessionInfo): AliceSessionBackend;
+  /** The daemon stops: emission off, hardware released. */
+  close(): Promise<void>;
+}

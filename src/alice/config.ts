@@ -1,0 +1,182 @@
+/**
+ * The daemon's configuration: a TOML file (`--config FILE`) and command-line
+ * options, validated by one zod schema; the command line wins.
+ */
+import { readFileSync } from 'node:fs';
+import { parseArgs } from 'node:util';
+import { parse as parseToml } from 'smol-toml';
+import { z } from 'zod';
+import { ALGORITHMS } from '../protocol/auth/authenticator.ts';
+import { DEFAULT_MAX_CONTENT_LENGTH } from '../protocol/frame.ts';
+import { LOG_LEVELS } from '../log.ts';
+
+export const DEFAULT_PORT = 8181;
+export const DEFAULT_VERSIONS = ['QOSST/0.2', 'QOSST/0.1'];
+
+const simSchema = z.strictObject({
+  symbols: z.number().int().positive().max(50_000_000).default(10_000),
+  variance: z.number().positive().default(3.08),
+  seed: z.string().default('qosst-sim'),
+  max_excess_noise: z.number().nonnegative().default(0.2),
+  dsp_delay_ms: z.number().int().nonnegative().default(0),
+});
+
+export const aliceConfigSchema = z
+  .strictObject({
+    host: z.string().min(1).default('127.0.0.1'),
+    port: z.number().int().min(0).max(65535).default(DEFAULT_PORT),
+    serial_number: z.string().min(1).default('QOSST/0001'),
+    versions: z.array(z.string().min(1)).min(1).default(DEFAULT_VERSIONS),
+    auth: z.enum(ALGORITHMS).default('none'),
+    secret_key: z.string().min(1).optional(),
+    peer_public_key: z.string().min(1).optional(),
+    header_order: z.enum(['deployed', 'spec']).default('deployed'),
+    max_content_length: z.number().int().positive().default(DEFAULT_MAX_CONTENT_LENGTH),
+    max_auth_failures: z.number().int().positive().default(3),
+    ban_seconds: z.number().nonnegative().default(300),
+    emitter_wait_seconds: z.number().nonnegative().default(30),
+    log_level: z.enum(LOG_LEVELS).default('info'),
+    log_format: z.enum(['auto', 'pretty', 'json']).default('auto'),
+    inspect: z.string().min(1).optional(),
+    review_port: z.number().int().min(0).max(65535).optional(),
+    sim: simSchema.default(simSchema.parse({})),
+  })
+  .superRefine((c, ctx) => {
+    if (c.auth === 'none') return;
+    for (const key of ['secret_key', 'peer_public_key'] as const) {
+      if (c[key] === undefined) ctx.addIssue({ code: 'custom', path: [key], message: `required with auth = "${c.auth}"` });
+    }
+  });
+
+export type AliceConfig = z.infer<typeof aliceConfigSchema>;
+
+export class ConfigError extends Error {}
+
+/** Command-line options and the config key each sets (`--sim-symbols` -> `sim.symbols`). */
+const OPTIONS = {
+  host: { type: 'string', key: 'host' },
+  port: { type: 'string', key: 'port', number: true },
+  'serial-number': { type: 'string', key: 'serial_number' },
+  versions: { type: 'string', key: 'versions', list: true },
+  auth: { type: 'string', key: 'auth' },
+  'secret-key': { type: 'string', key: 'secret_key' },
+  'peer-public-key': { type: 'string', key: 'peer_public_key' },
+  'header-order': { type: 'string', key: 'header_order' },
+  'max-content-length': { type: 'string', key: 'max_content_length', number: true },
+  'max-auth-failures': { type: 'string', key: 'max_auth_failures', number: true },
+  'ban-seconds': { type: 'string', key: 'ban_seconds', number: true },
+  'emitter-wait-seconds': { type: 'string', key: 'emitter_wait_seconds', number: true },
+  'log-level': { type: 'string', key: 'log_level' },
+  'log-format': { type: 'string', key: 'log_format' },
+  inspect: { type: 'string', key: 'inspect' },
+  'review-port': { type: 'string', key: 'review_port', number: true },
+  'sim-symbols': { type: 'string', key: 'sim.symbols', number: true },
+  'sim-variance': { type: 'string', key: 'sim.variance', number: true },
+  'sim-seed': { type: 'string', key: 'sim.seed' },
+  'sim-max-excess-noise': { type: 'string', key: 'sim.max_excess_noise', number: true },
+  'sim-dsp-delay-ms': { type: 'string', key: 'sim.dsp_delay_ms', number: true },
+} as const;
+
+export const HELP = `qosst-alice: the QOSST control-protocol daemon for Alice (the emitter).
+
+Usage: npm run alice -- [options]      (or: qosst-alice [options])
+
+Alice serves Bob over TCP. Every option can also be set in a TOML file given
+by --config FILE (keys in snake_case, simulated backend under [sim]); the
+command line wins. See config/alice.example.toml.
+
+Connection
+  --host HOST                 address to listen on (default 127.0.0.1; 0.0.0.0 for all)
+  --port N                    TCP port (default ${DEFAULT_PORT}; 0 picks a free one)
+  --serial-number S           Alice's serial number (default QOSST/0001)
+  --versions V1,V2            compatible protocol versions, preferred first
+                              (default ${DEFAULT_VERSIONS.join(',')})
+  --header-order ORDER        deployed (header length first, as the Python peers)
+                              or spec (digest length first, as the prose) (default deployed)
+  --max-content-length N      largest content accepted, in bytes (default ${DEFAULT_MAX_CONTENT_LENGTH})
+
+Authentication
+  --auth ALG                  none | ed25519 | falcon512 (default none)
+  --secret-key FILE           Alice's secret key file (ed25519, falcon512)
+  --peer-public-key FILE      Bob's public key file (ed25519, falcon512)
+  --max-auth-failures N       consecutive failures that mean a man-in-the-middle:
+                              logged as fatal, connection closed (default 3)
+  --ban-seconds N             how long such an address is then refused (default 300)
+
+Emitter
+  --emitter-wait-seconds N    how long a QIE_REQUEST waits for another session to
+                              release the emitter before ABORT (default 30)
+  --sim-symbols N             simulated frame size in symbols (default 10000)
+  --sim-variance VA           modulation variance; n_photon = VA/2 (default 3.08)
+  --sim-seed S                seed shared with Bob's simulator (default qosst-sim)
+  --sim-max-excess-noise X    estimation denied above it (default 0.2)
+  --sim-dsp-delay-ms N        simulated DSP time per frame (default 0)
+
+Logs and inspection
+  --log-level LEVEL           fatal | error | warn | info | debug | trace | silent (default info)
+  --log-format FORMAT         auto (pretty on a terminal) | pretty | json (default auto)
+  --inspect TARGET            stream the statecharts' inspection events: sky or ws://host:port
+  --review-port N             serve the offline review page on 127.0.0.1:N
+
+  --config FILE               TOML configuration file
+  -h, --help                  this help
+
+Exit codes: 0 after SIGINT/SIGTERM (emission stopped, sockets closed),
+2 for an invalid option or configuration (the message names the key).`;
+
+function setPath(target: Record<string, unknown>, path: string, value: unknown): void {
+  const [head, tail] = path.split('.') as [string, string | undefined];
+  if (tail === undefined) target[head] = value;
+  else setPath((target[head] ??= {}) as Record<string, unknown>, tail, value);
+}
+
+function describeIssues(error: z.ZodError): string {
+  return error.issues.map((i) => `${i.path.length ? i.path.join('.') : '(file)'}: ${i.message}`).join('\n');
+}
+
+export type CliResult = { help: true } | { help: false; config: AliceConfig };
+
+/** Parses the command line and the config file; throws ConfigError with a message naming the key. */
+export function loadAliceConfig(argv: readonly string[]): CliResult {
+  let parsed;
+  try {
+    parsed = parseArgs({
+      args: [...argv],
+      options: {
+        ...Object.fromEntries(Object.entries(OPTIONS).map(([name, o]) => [name, { type: o.type }])),
+        config: { type: 'string' },
+        help: { type: 'boolean', short: 'h' },
+      },
+      allowPositionals: false,
+      strict: true,
+    });
+  } catch (error) {
+    throw new ConfigError(`${(error as Error).message}\nSee --help.`);
+  }
+  const values = parsed.values as Record<string, string | boolean | undefined>;
+  if (values.help) return { help: true };
+
+  let raw: Record<string, unknown> = {};
+  if (typeof values.config === 'string') {
+    try {
+      raw = parseToml(readFileSync(values.config, 'utf8')) as Record<string, unknown>;
+    } catch (error) {
+      throw new ConfigError(`config file ${values.config}: ${(error as Error).message}`);
+    }
+  }
+  for (const [name, option] of Object.entries(OPTIONS)) {
+    const value = values[name];
+    if (typeof value !== 'string') continue;
+    let v: unknown = value;
+    if ('number' in option) {
+      v = Number(value);
+      if (value.trim() === '' || Number.isNaN(v)) throw new ConfigError(`--${name}: "${value}" is not a number`);
+    } else if ('list' in option) {
+      v = value.split(',').map((s) => s.trim()).filter(Boolean);
+    }
+    setPath(raw, option.key, v);
+  }
+  const result = aliceConfigSchema.safeParse(raw);
+  if (!result.success) throw new ConfigError(`invalid configuration:\n${describeIssues(result.error)}`);
+  return { help: false, config: result.data };
+}

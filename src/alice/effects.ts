@@ -1,0 +1,132 @@
+/**
+ * The actors behind the session machine's effects: each calls one method
+ * of the session's backend and turns its result into the answer.
+ */
+import { fromPromise } from 'xstate';
+import type { EffectInput, EffectLogic, EffectOutput } from '../../machines/alice.ts';
+import type { EffectName } from '../../machines/phase.ts';
+import type { MessageName } from '../protocol/codes.ts';
+import type { ContentOf } from '../protocol/schemas.ts';
+import type { AliceSessionBackend, ParameterChange, Verdict } from './backend.ts';
+import type { EmitterLock } from './emitter-lock.ts';
+
+export interface EffectsContext {
+  backend: AliceSessionBackend;
+  lock: EmitterLock;
+  /** This session's id, its name as the emitter's owner. */
+  owner: string;
+  /** How long a QIE_REQUEST waits for another session to release the emitter. */
+  emitterWaitMs: number;
+  /** True once the connection is gone: anything switched on afterwards is switched off again. */
+  closed: () => boolean;
+}
+
+type Content<N extends MessageName> = NonNullable<ContentOf<N>>;
+const contentOf = <N extends MessageName>(input: EffectInput, _name: N) => input.request.content as Content<N>;
+
+function verdict(v: Verdict, ok: MessageName, refused: MessageName, key = 'error_message'): EffectOutput {
+  return v.ok ? { answer: ok } : { answer: refused, content: { [key]: v.message } };
+}
+
+function parameterAnswer(parameter: string, change: ParameterChange): EffectOutput {
+  const old = (v: unknown) => (v === undefined ? null : v);
+  const message = (m: string | undefined) => (m === undefined ? {} : { error_message: m });
+  switch (change.outcome) {
+    case 'changed':
+      return { answer: 'PARAMETER_CHANGED', content: { parameter, old_value: old(change.oldValue), new_value: old(change.newValue) } };
+    case 'unknown':
+      return { answer: 'PARAMETER_UNKOWN', content: { parameter } };
+    case 'invalid':
+      return { answer: 'PARAMETER_INVALID_VALUE', content: { parameter, old_value: old(change.oldValue), ...message(change.message) } };
+    case 'unchanged':
+      return { answer: 'PARAMETER_UNCHANGED', content: { parameter, old_value: old(change.oldValue), ...message(change.message) } };
+  }
+}
+
+export function aliceEffects(ctx: EffectsContext): Record<EffectName, EffectLogic> {
+  const { backend, lock, owner } = ctx;
+  const effect = (run: (input: EffectInput) => Promise<EffectOutput>) => fromPromise<EffectOutput, EffectInput>(({ input }) => run(input));
+  const discard = async () => {
+    try {
+      await backend.discardFrame();
+    } finally {
+      lock.release(owner);
+    }
+  };
+  return {
+    identify: effect(async ({ context }) => ({ answer: 'IDENTIFICATION_RESPONSE', content: { serial_number: context.serialNumber } })),
+    initialize: effect(async (input) => {
+      const d = await backend.initialize(contentOf(input, 'INITIALIZATION_REQUEST'));
+      if (d.outcome === 'accepted') return { answer: 'INITIALIZATION_ACCEPTED' };
+      return { answer: d.outcome === 'denied' ? 'INITIALIZATION_DENIED' : 'INITIALIZATION_PROPOSAL', content: { deny_message: d.message } };
+    }),
+    proposeConfig: effect(async () => ({ answer: 'INITIALIZATION_CONFIG', content: { config: await backend.proposeConfig() } })),
+    prepareFrame: effect(async ({ context }) => {
+      await lock.acquire(owner, ctx.emitterWaitMs);
+      try {
+        if (ctx.closed()) throw new Error('the session ended');
+        await backend.prepareFrame(context.frameUuid!);
+      } catch (error) {
+        lock.release(owner);
+        throw error;
+      }
+      return { answer: 'QIE_READY' };
+    }),
+    startEmission: effect(async () => {
+      await backend.startEmission();
+      if (ctx.closed()) await discard();
+      return { answer: 'QIE_EMISSION_STARTED' };
+    }),
+    stopEmission: effect(async () => {
+      await backend.stopEmission();
+      lock.release(owner);
+      return { answer: 'QIE_ENDED' };
+    }),
+    symbols: effect(async (input) => {
+      const r = await backend.symbols(contentOf(input, 'PE_SYMBOLS_REQUEST').indices);
+      return r.ok
+        ? { answer: 'PE_SYMBOLS_RESPONSE', content: { symbols_real: r.real, symbols_imag: r.imag } }
+        : { answer: 'PE_SYMBOLS_ERROR', content: { error_message: r.message } };
+    }),
+    photonNumber: effect(async () => ({ answer: 'PE_NPHOTON_RESPONSE', content: { n_photon: await backend.photonNumber() } })),
+    approveEstimation: effect(async (input) =>
+      verdict(await backend.approveEstimation(contentOf(input, 'PE_FINISHED')), 'PE_APPROVED', 'PE_DENIED', 'deny_message'),
+    ),
+    ecInitialize: effect(async (input) => verdict(await backend.ecInitialize(contentOf(input, 'EC_INITIALIZATION')), 'EC_READY', 'EC_DENIED')),
+    ecBlock: effect(async (input) => verdict(await backend.ecBlock(contentOf(input, 'EC_BLOCK')), 'EC_BLOCK_ACK', 'EC_BLOCK_ERROR')),
+    ecRemaining: effect(async (input) =>
+      verdict(await backend.ecRemaining(contentOf(input, 'EC_REMAINING')), 'EC_REMAINING_ACK', 'EC_REMAINING_ERROR'),
+    ),
+    ecVerify: effect(async (input) =>
+      verdict(await backend.ecVerify(contentOf(input, 'EC_VERIFICATION').hash), 'EC_VERIFICATION_SUCCESS', 'EC_VERIFICATION_FAIL'),
+    ),
+    privacyAmplification: effect(async (input) =>
+      verdict(await backend.privacyAmplification(contentOf(input, 'PA_REQUEST')), 'PA_SUCCESS', 'PA_ERROR'),
+    ),
+    endFrame: effect(async ({ context }) => {
+      await backend.endFrame(context.frameUuid!);
+      return { answer: 'FRAME_ENDED_ACK', content: { frame_uuid: context.frameUuid } };
+    }),
+    changeParameter: effect(async (input) => {
+      const { parameter, value } = contentOf(input, 'CHANGE_PARAMETER_REQUEST');
+      return parameterAnswer(parameter, await backend.changeParameter(parameter, value));
+    }),
+    startPolarisationSignal: effect(async () => {
+      await backend.startPolarisationSignal();
+      if (ctx.closed()) await discard();
+      return { answer: 'POLARISATION_RECOVERY_ACK' };
+    }),
+    stopPolarisationSignal: effect(async () => {
+      await backend.stopPolarisationSignal();
+      return { answer: 'POLARISATION_RECOVERY_ENDED' };
+    }),
+    discardFrame: effect(async () => {
+      await discard();
+      return { answer: 'ABORT_ACK' };
+    }),
+    endSession: effect(async () => {
+      await discard();
+      return { answer: 'DISCONNECTION_ACK' };
+    }),
+  };
+}

@@ -1,0 +1,41 @@
+#!/usr/bin/env -S npx tsx
+/** qosst-alice: the daemon's command line. */
+import { ConfigError, HELP, loadAliceConfig } from '../alice/config.ts';
+import { startAlice, type AliceDaemon } from '../alice/daemon.ts';
+import { createLogger } from '../log.ts';
+
+let loaded;
+try {
+  loaded = loadAliceConfig(process.argv.slice(2));
+} catch (error) {
+  if (!(error instanceof ConfigError)) throw error;
+  process.stderr.write(`qosst-alice: ${error.message}\n`);
+  process.exit(2);
+}
+if (loaded.help) {
+  process.stdout.write(`${HELP}\n`);
+  process.exit(0);
+}
+const { config } = loaded;
+const log = createLogger({ level: config.log_level, format: config.log_format, name: 'alice' });
+
+let daemon: AliceDaemon;
+try {
+  daemon = await startAlice(config, log);
+} catch (error) {
+  log.fatal({ err: (error as Error).message }, 'Alice could not start');
+  process.exit(2);
+}
+
+let stopping = false;
+async function stop(signal: string): Promise<void> {
+  if (stopping) return;
+  stopping = true;
+  log.info({ signal }, 'stopping: emission off, sockets closed');
+  await daemon.close();
+  process.exit(0);
+}
+process.on('SIGINT', () => void stop('SIGINT'));
+process.on('SIGTERM', () => void stop('SIGTERM'));
+process.on('uncaughtException', (error) => log.error({ err: error.message, stack: error.stack }, 'unexpected error; the daemon goes on'));
+process.on('unhandledRejection', (error) => log.error({ err: String(error) }, 'unexpected rejection; the daemon goes on'));

@@ -1,0 +1,350 @@
+/**
+ * The simulated emitter: Alice's backend with no hardware. One emitter and
+ * one parameter store are shared by every session, as a real device would
+ * be; each session keeps its own frame (symbols, revealed indices).
+ */
+import { setTimeout as sleep } from 'node:timers/promises';
+import { z } from 'zod';
+import type {
+  AliceBackend,
+  AliceSessionBackend,
+  InitializationDecision,
+  ParameterChange,
+  SessionInfo,
+  SymbolsResult,
+  Verdict,
+} from '../alice/backend.ts';
+import { pyStringify } from '../protocol/json.ts';
+import type { JsonObject } from '../protocol/json.ts';
+import type { ContentOf } from '../protocol/schemas.ts';
+import { DEFAULT_SIM_SEED, frameSymbols, keyBits, keyHash } from './frame-symbols.ts';
+
+type ParameterValue = number | string;
+
+interface ParameterDefinition {
+  /** The name Bob may use in INITIALIZATION_REQUEST beside the full one. */
+  alias?: string;
+  schema: z.ZodType<ParameterValue>;
+  /** What a valid value is, for refusal messages. */
+  expected: string;
+}
+
+const PARAMETERS = {
+  'qi.frame.roll_off': { alias: 'roll_off', schema: z.number().min(0).max(1), expected: 'a number in [0, 1]' },
+  'qi.frame.num_symbols': { alias: 'num_symbols', schema: z.number().int().positive(), expected: 'a positive integer' },
+  'qi.frame.variance': { alias: 'variance', schema: z.number().positive(), expected: 'a positive number' },
+  'qi.emitter.serial_number': { schema: z.string().min(1), expected: 'a non-empty string' },
+} as const satisfies Record<string, ParameterDefinition>;
+
+type ParameterName = keyof typeof PARAMETERS;
+
+const PARAMETER_NAMES = Object.keys(PARAMETERS) as ParameterName[];
+
+function isParameterName(name: string): name is ParameterName {
+  return Object.hasOwn(PARAMETERS, name);
+}
+
+const ALIASES = new Map<string, ParameterName>(
+  PARAMETER_NAMES.flatMap((name) => {
+    const alias = (PARAMETERS[name] as ParameterDefinition).alias;
+    return alias === undefined ? [] : [[alias, name] as const];
+  }),
+);
+
+const optionsSchema = z.strictObject({
+  /** Symbols per frame (initial `qi.frame.num_symbols`). */
+  symbols: z.number().int().positive().default(10_000),
+  /** Modulation variance Va (initial `qi.frame.variance`); <n> = Va / 2. */
+  variance: z.number().positive().default(3.08),
+  seed: z.string().default(DEFAULT_SIM_SEED),
+  maxExcessNoise: z.number().nonnegative().default(0.2),
+  /** Simulated DSP time in prepareFrame. */
+  dspDelayMs: z.number().nonnegative().default(0),
+  lockedParameters: z
+    .array(z.string().refine(isParameterName, { error: (issue) => `unknown parameter ${String(issue.input)}` }))
+    .default(['qi.emitter.serial_number']),
+  serialNumber: z.string().min(1).default('QOSST/0001'),
+});
+
+export type SimulatedAliceOptions = z.input<typeof optionsSchema>;
+
+export interface EmitterState {
+  /** The quantum signal is on. */
+  emitting: boolean;
+  /** The classical polarisation-recovery signal is on. */
+  classicalSignal: boolean;
+  /** The id of the session that holds the quantum emission. */
+  emittingSession: string | null;
+  /** The id of the session that holds the classical signal. */
+  signalSession: string | null;
+  framesPrepared: number;
+  emissionsStarted: number;
+  classicalSignalsStarted: number;
+}
+
+export interface SimulatedAlice extends AliceBackend {
+  /** A snapshot of the shared emitter. */
+  readonly emitter: Readonly<EmitterState>;
+  /** The current value of a parameter, `undefined` if there is no such parameter. */
+  parameter(name: string): ParameterValue | undefined;
+}
+
+interface Frame {
+  uuid: string;
+  real: Float64Array;
+  imag: Float64Array;
+  /** Indices sent for parameter estimation: they are not part of the key. */
+  revealed: Set<number>;
+  photonNumber?: number;
+}
+
+function show(value: unknown): string {
+  try {
+    return pyStringify(value);
+  } catch {
+    return String(value);
+  }
+}
+
+function meanPhotonNumber(real: Float64Array, imag: Float64Array): number {
+  return (variance(real) + variance(imag)) / 2;
+}
+
+function variance(xs: Float64Array): number {
+  if (xs.length === 0) return 0;
+  let sum = 0;
+  for (const x of xs) sum += x;
+  const mean = sum / xs.length;
+  let squares = 0;
+  for (const x of xs) squares += (x - mean) ** 2;
+  return squares / xs.length;
+}
+
+const sameUuid = (a: string, b: string) => a.toLowerCase() === b.toLowerCase();
+
+export function createSimulatedAlice(options: SimulatedAliceOptions = {}): SimulatedAlice {
+  const parsed = optionsSchema.safeParse(options);
+  if (!parsed.success) throw new Error(`Invalid simulated Alice options: ${z.prettifyError(parsed.error)}`);
+  const config = parsed.data;
+  const locked = new Set<string>(config.lockedParameters);
+
+  const store = new Map<ParameterName, ParameterValue>([
+    ['qi.frame.roll_off', 0.5],
+    ['qi.frame.num_symbols', config.symbols],
+    ['qi.frame.variance', config.variance],
+    ['qi.emitter.serial_number', config.serialNumber],
+  ]);
+  const current = (name: ParameterName) => store.get(name) as ParameterValue;
+
+  // Ownership is by session object, not by id, so two sessions with the same id cannot release each other's emission.
+  let emissionOwner: Session | null = null;
+  let signalOwner: Session | null = null;
+  const counters = { framesPrepared: 0, emissionsStarted: 0, classicalSignalsStarted: 0 };
+  let closed = false;
+
+  function checkOpen(): void {
+    if (closed) throw new Error('The emitter is closed.');
+  }
+
+  class Session implements AliceSessionBackend {
+    /** The UUID of the frame whose initialization was accepted. */
+    private initialized: string | null = null;
+    private frame: Frame | null = null;
+
+    constructor(readonly id: string) {}
+
+    private requireFrame(): Frame {
+      if (this.frame === null) throw new Error('No frame has been prepared.');
+      return this.frame;
+    }
+
+    async initialize(request: ContentOf<'INITIALIZATION_REQUEST'>): Promise<InitializationDecision> {
+      this.initialized = null;
+      let proposal: string | null = null;
+      for (const [key, value] of Object.entries(request)) {
+        if (key === 'frame_uuid') continue;
+        const name = isParameterName(key) ? key : ALIASES.get(key);
+        if (name === undefined) {
+          proposal ??= `Unknown parameter ${key}; ask for the configuration.`;
+          continue;
+        }
+        const definition: ParameterDefinition = PARAMETERS[name];
+        // A value Alice could never use is denied outright, before any mismatch.
+        if (!definition.schema.safeParse(value).success) {
+          return { outcome: 'denied', message: `Invalid value ${show(value)} for ${key}: expected ${definition.expected}.` };
+        }
+        if (value !== current(name)) proposal ??= `${key} is ${show(current(name))} here; ask for the configuration.`;
+      }
+      if (proposal !== null) return { outcome: 'proposal', message: proposal };
+      this.initialized = request.frame_uuid;
+      return { outcome: 'accepted' };
+    }
+
+    async proposeConfig(): Promise<JsonObject> {
+      return {
+        frame: {
+          quantum: {
+            num_symbols: current('qi.frame.num_symbols'),
+            roll_off: current('qi.frame.roll_off'),
+            variance: current('qi.frame.variance'),
+          },
+        },
+      };
+    }
+
+    async prepareFrame(frameUuid: string): Promise<void> {
+      checkOpen();
+      if (this.initialized === null || !sameUuid(this.initialized, frameUuid)) {
+        throw new Error(`Frame ${frameUuid} was not initialized.`);
+      }
+      if (config.dspDelayMs > 0) await sleep(config.dspDelayMs);
+      const { real, imag } = frameSymbols(
+        frameUuid,
+        current('qi.frame.num_symbols') as number,
+        current('qi.frame.variance') as number,
+        config.seed,
+      );
+      this.frame = { uuid: frameUuid, real, imag, revealed: new Set() };
+      counters.framesPrepared++;
+    }
+
+    async startEmission(): Promise<void> {
+      checkOpen();
+      if (this.frame === null) throw new Error('Cannot start the emission: no frame has been prepared.');
+      if (emissionOwner !== null && emissionOwner !== this) {
+        throw new Error(`Cannot start the emission: the emitter is in use by session ${emissionOwner.id}.`);
+      }
+      emissionOwner = this;
+      counters.emissionsStarted++;
+    }
+
+    async stopEmission(): Promise<void> {
+      if (this.frame === null) throw new Error('Cannot stop the emission: no frame has been prepared.');
+      if (emissionOwner === this) emissionOwner = null;
+    }
+
+    async symbols(indices: readonly number[]): Promise<SymbolsResult> {
+      const { real, imag, revealed } = this.requireFrame();
+      const bad = indices.find((i) => !(i >= 0 && i < real.length && Number.isInteger(i)));
+      if (bad !== undefined) return { ok: false, message: `Indice ${bad} is out of bound for array of size ${real.length}.` };
+      for (const i of indices) revealed.add(i);
+      return { ok: true, real: indices.map((i) => real[i] as number), imag: indices.map((i) => imag[i] as number) };
+    }
+
+    async photonNumber(): Promise<number> {
+      const frame = this.requireFrame();
+      frame.photonNumber ??= meanPhotonNumber(frame.real, frame.imag);
+      return frame.photonNumber;
+    }
+
+    async approveEstimation(estimation: ContentOf<'PE_FINISHED'>): Promise<Verdict> {
+      const { transmittance, excess_noise } = estimation;
+      if (!(transmittance > 0 && transmittance <= 1)) {
+        return { ok: false, message: `Transmittance ${show(transmittance)} is outside (0, 1].` };
+      }
+      if (excess_noise > config.maxExcessNoise) {
+        return { ok: false, message: `Excess noise ${show(excess_noise)} is above the maximum ${show(config.maxExcessNoise)}.` };
+      }
+      return { ok: true };
+    }
+
+    async ecInitialize({ matrix, noise }: ContentOf<'EC_INITIALIZATION'>): Promise<Verdict> {
+      const width = matrix[0]?.length ?? 0;
+      if (width === 0 || matrix.some((row) => row.length !== width)) return { ok: false, message: 'Matrix is not valid.' };
+      if (noise < 0) return { ok: false, message: `Noise ${show(noise)} is negative.` };
+      return { ok: true };
+    }
+
+    async ecBlock({ syndrome }: ContentOf<'EC_BLOCK'>): Promise<Verdict> {
+      return syndrome.length === 0 ? { ok: false, message: 'Wrong syndrome length.' } : { ok: true };
+    }
+
+    async ecRemaining(): Promise<Verdict> {
+      return { ok: true };
+    }
+
+    async ecVerify(hash: bigint | number): Promise<Verdict> {
+      const { real, revealed } = this.requireFrame();
+      return BigInt(hash) === keyHash(keyBits(real, revealed)) ? { ok: true } : { ok: false, message: 'Keys are not equal.' };
+    }
+
+    async privacyAmplification(parameters: ContentOf<'PA_REQUEST'>): Promise<Verdict> {
+      const { real, revealed } = this.requireFrame();
+      if (parameters.feedback_polynomial.length !== parameters.subblock_length) {
+        return { ok: false, message: 'Invalid value for the feedback polynomial.' };
+      }
+      // Revealed indices were all checked to be in range, so this is the key's length.
+      const available = real.length - revealed.size;
+      if (parameters.secret_key_length > available) {
+        return { ok: false, message: `Secret key length ${parameters.secret_key_length} exceeds the ${available} key bits.` };
+      }
+      return { ok: true };
+    }
+
+    async endFrame(frameUuid: string): Promise<void> {
+      if (this.frame !== null && !sameUuid(this.frame.uuid, frameUuid)) {
+        throw new Error(`Frame ${frameUuid} is not the current frame ${this.frame.uuid}.`);
+      }
+      await this.discardFrame();
+      this.initialized = null;
+    }
+
+    async changeParameter(parameter: string, value: unknown): Promise<ParameterChange> {
+      if (!isParameterName(parameter)) return { outcome: 'unknown' };
+      const oldValue = current(parameter);
+      const definition: ParameterDefinition = PARAMETERS[parameter];
+      const checked = definition.schema.safeParse(value);
+      if (!checked.success) {
+        return { outcome: 'invalid', oldValue, message: `Invalid value ${show(value)} for ${parameter}: expected ${definition.expected}.` };
+      }
+      // The specification puts policy after validity: UNCHANGED is for a valid value that is refused.
+      if (locked.has(parameter)) return { outcome: 'unchanged', oldValue, message: `${parameter} is locked by policy.` };
+      store.set(parameter, checked.data);
+      return { outcome: 'changed', oldValue, newValue: checked.data };
+    }
+
+    async startPolarisationSignal(): Promise<void> {
+      checkOpen();
+      if (signalOwner !== null && signalOwner !== this) {
+        throw new Error(`Cannot start the classical signal: it is in use by session ${signalOwner.id}.`);
+      }
+      signalOwner = this;
+      counters.classicalSignalsStarted++;
+    }
+
+    async stopPolarisationSignal(): Promise<void> {
+      if (signalOwner === this) signalOwner = null;
+    }
+
+    /** Keeps the accepted initialization: the machine may discard the previous frame after accepting a new one. */
+    async discardFrame(): Promise<void> {
+      if (emissionOwner === this) emissionOwner = null;
+      if (signalOwner === this) signalOwner = null;
+      this.frame = null;
+    }
+  }
+
+  return {
+    get emitter(): Readonly<EmitterState> {
+      return Object.freeze({
+        emitting: emissionOwner !== null,
+        classicalSignal: signalOwner !== null,
+        emittingSession: emissionOwner?.id ?? null,
+        signalSession: signalOwner?.id ?? null,
+        ...counters,
+      });
+    },
+    parameter(name: string): ParameterValue | undefined {
+      return isParameterName(name) ? current(name) : undefined;
+    },
+    openSession(info: SessionInfo): AliceSessionBackend {
+      checkOpen();
+      return new Session(info.id);
+    },
+    async close(): Promise<void> {
+      closed = true;
+      emissionOwner = null;
+      signalOwner = null;
+    },
+  };
+}
