@@ -1,0 +1,346 @@
+import { describe, expect, it } from 'vitest';
+import { createSimulatedAlice } from '../src/sim/alice-sim.ts';
+import type { SimulatedAlice } from '../src/sim/alice-sim.ts';
+import { DEFAULT_SIM_SEED, frameSymbols, keyBits, keyHash } from '../src/sim/frame-symbols.ts';
+import type { AliceSessionBackend } from '../src/alice/backend.ts';
+
+const UUID = '9f0b6ea4-9e8c-11ed-8b23-0028f86a9730';
+const OTHER_UUID = '0d4e2a7c-5b1f-4c3a-9e8d-7f6a5b4c3d2e';
+
+const PE_OK = { transmittance: 0.5, excess_noise: 0.1, key_rate: 200 };
+const PA_OK = { seed: [1, 0, 1, 1, 0] as (0 | 1)[], secret_key_length: 2000, subblock_length: 5, feedback_polynomial: [1, 1, 1, 0, 0] as (0 | 1)[] };
+
+function sampleVariance(xs: Float64Array): number {
+  const mean = xs.reduce((a, b) => a + b, 0) / xs.length;
+  return xs.reduce((a, x) => a + (x - mean) ** 2, 0) / xs.length;
+}
+
+/** A session with an initialized and prepared frame. */
+async function prepared(alice: SimulatedAlice, id = 's1', uuid = UUID): Promise<AliceSessionBackend> {
+  const session = alice.openSession({ id, peer: '127.0.0.1:1234' });
+  expect(await session.initialize({ frame_uuid: uuid })).toEqual({ outcome: 'accepted' });
+  await session.prepareFrame(uuid);
+  return session;
+}
+
+describe('frameSymbols', () => {
+  it('is deterministic for one frame and seed, and differs for another frame or seed', () => {
+    const a = frameSymbols(UUID, 1000, 3.08, DEFAULT_SIM_SEED);
+    const b = frameSymbols(UUID, 1000, 3.08, DEFAULT_SIM_SEED);
+    expect(a.real).toEqual(b.real);
+    expect(a.imag).toEqual(b.imag);
+    expect(frameSymbols(UUID.toUpperCase(), 1000, 3.08, DEFAULT_SIM_SEED).real).toEqual(a.real);
+    expect(frameSymbols(OTHER_UUID, 1000, 3.08, DEFAULT_SIM_SEED).real).not.toEqual(a.real);
+    expect(frameSymbols(UUID, 1000, 3.08, 'another seed').real).not.toEqual(a.real);
+    // A shorter frame is a prefix of a longer one: the stream depends only on uuid and seed.
+    expect(frameSymbols(UUID, 10, 3.08, DEFAULT_SIM_SEED).real).toEqual(a.real.slice(0, 10));
+  });
+
+  it('draws centred Gaussian quadratures of variance Va/2', () => {
+    const { real, imag } = frameSymbols(UUID, 100_000, 3.08, DEFAULT_SIM_SEED);
+    expect(sampleVariance(real)).toBeCloseTo(1.54, 1);
+    expect(sampleVariance(imag)).toBeCloseTo(1.54, 1);
+    expect(Math.abs(real.reduce((a, b) => a + b, 0) / real.length)).toBeLessThan(0.02);
+    // About half of the sign bits are ones.
+    const ones = keyBits(real, new Set()).reduce((a, b) => a + b, 0);
+    expect(ones / real.length).toBeCloseTo(0.5, 1);
+  });
+
+  it('refuses a bad count or variance', () => {
+    expect(() => frameSymbols(UUID, -1, 3.08, DEFAULT_SIM_SEED)).toThrow(RangeError);
+    expect(() => frameSymbols(UUID, 1.5, 3.08, DEFAULT_SIM_SEED)).toThrow(RangeError);
+    expect(() => frameSymbols(UUID, 10, 0, DEFAULT_SIM_SEED)).toThrow(RangeError);
+    expect(frameSymbols(UUID, 0, 1, DEFAULT_SIM_SEED).real).toHaveLength(0);
+  });
+});
+
+describe('keyBits and keyHash', () => {
+  it('keeps the sign bits of the symbols that were not excluded', () => {
+    const real = Float64Array.from([0.3, -1, 0, -0.2, 2]);
+    expect(Array.from(keyBits(real, new Set()))).toEqual([1, 0, 1, 0, 1]);
+    expect(Array.from(keyBits(real, new Set([0, 3, 99])))).toEqual([0, 1, 1]);
+  });
+
+  it('is a non-negative integer below 2^63 that depends on every bit', () => {
+    const bits = Uint8Array.from([1, 0, 1, 1]);
+    const hash = keyHash(bits);
+    expect(typeof hash).toBe('bigint');
+    expect(hash >= 0n && hash < 1n << 63n).toBe(true);
+    expect(keyHash(Uint8Array.from([1, 0, 1, 1]))).toBe(hash);
+    expect(keyHash(Uint8Array.from([1, 0, 1, 0]))).not.toBe(hash);
+  });
+});
+
+describe('createSimulatedAlice options', () => {
+  it('rejects unknown options and unknown locked parameters', () => {
+    expect(() => createSimulatedAlice({ symbol: 5 } as never)).toThrow(/Invalid simulated Alice options/);
+    expect(() => createSimulatedAlice({ lockedParameters: ['qi.frame.roll_olf'] })).toThrow(/unknown parameter qi.frame.roll_olf/);
+    expect(() => createSimulatedAlice({ variance: -1 })).toThrow(/variance/);
+  });
+
+  it('starts the store from the options', async () => {
+    const alice = createSimulatedAlice({ symbols: 5000, variance: 2 });
+    expect(alice.parameter('qi.frame.num_symbols')).toBe(5000);
+    expect(alice.parameter('qi.frame.variance')).toBe(2);
+    expect(alice.parameter('qi.frame.roll_off')).toBe(0.5);
+    expect(alice.parameter('qi.emitter.serial_number')).toBe('QOSST/0001');
+    expect(alice.parameter('nope')).toBeUndefined();
+    const session = alice.openSession({ id: 's', peer: 'p' });
+    expect(await session.proposeConfig()).toEqual({ frame: { quantum: { num_symbols: 5000, roll_off: 0.5, variance: 2 } } });
+  });
+});
+
+describe('initialization', () => {
+  const session = () => createSimulatedAlice().openSession({ id: 's', peer: 'p' });
+
+  it('accepts no parameters, or parameters equal to its own, by short or full name', async () => {
+    expect(await session().initialize({ frame_uuid: UUID })).toEqual({ outcome: 'accepted' });
+    expect(await session().initialize({ frame_uuid: UUID, roll_off: 0.5, num_symbols: 10_000, variance: 3.08 })).toEqual({
+      outcome: 'accepted',
+    });
+    expect(await session().initialize({ frame_uuid: UUID, 'qi.frame.roll_off': 0.5 })).toEqual({ outcome: 'accepted' });
+  });
+
+  it('proposes its configuration for an unknown parameter or a different value', async () => {
+    expect(await session().initialize({ frame_uuid: UUID, modulation: 'qpsk' })).toEqual({
+      outcome: 'proposal',
+      message: 'Unknown parameter modulation; ask for the configuration.',
+    });
+    expect(await session().initialize({ frame_uuid: UUID, roll_off: 0.3 })).toEqual({
+      outcome: 'proposal',
+      message: 'roll_off is 0.5 here; ask for the configuration.',
+    });
+  });
+
+  it('denies an impossible value, even beside a mere mismatch', async () => {
+    const wrongType = await session().initialize({ frame_uuid: UUID, num_symbols: 'many' });
+    expect(wrongType.outcome).toBe('denied');
+    expect(wrongType).toMatchObject({ message: expect.stringContaining('num_symbols') });
+    expect((await session().initialize({ frame_uuid: UUID, roll_off: 1.5 })).outcome).toBe('denied');
+    expect((await session().initialize({ frame_uuid: UUID, num_symbols: 2.5 })).outcome).toBe('denied');
+    expect((await session().initialize({ frame_uuid: UUID, roll_off: 0.3, variance: -1 })).outcome).toBe('denied');
+  });
+
+  it('prepares only the frame it accepted', async () => {
+    const s = session();
+    await expect(s.prepareFrame(UUID)).rejects.toThrow(/not initialized/);
+    await s.initialize({ frame_uuid: UUID });
+    await expect(s.prepareFrame(OTHER_UUID)).rejects.toThrow(/not initialized/);
+    expect(await s.initialize({ frame_uuid: OTHER_UUID, roll_off: 0.2 })).toMatchObject({ outcome: 'proposal' });
+    // A refused request supersedes the accepted one.
+    await expect(s.prepareFrame(UUID)).rejects.toThrow(/not initialized/);
+  });
+});
+
+describe('quantum information exchange and estimation', () => {
+  it('needs a prepared frame to start or stop the emission', async () => {
+    const alice = createSimulatedAlice();
+    const s = alice.openSession({ id: 's', peer: 'p' });
+    await expect(s.startEmission()).rejects.toThrow('Cannot start the emission: no frame has been prepared.');
+    await expect(s.stopEmission()).rejects.toThrow(/no frame has been prepared/);
+    await expect(s.symbols([0])).rejects.toThrow(/No frame/);
+    expect(alice.emitter.emitting).toBe(false);
+  });
+
+  it('turns the shared emitter on and off', async () => {
+    const alice = createSimulatedAlice();
+    const s = await prepared(alice);
+    await s.startEmission();
+    expect(alice.emitter).toMatchObject({ emitting: true, emittingSession: 's1', framesPrepared: 1, emissionsStarted: 1 });
+    await s.stopEmission();
+    expect(alice.emitter).toMatchObject({ emitting: false, emittingSession: null });
+  });
+
+  it('waits for the simulated DSP', async () => {
+    const alice = createSimulatedAlice({ dspDelayMs: 40 });
+    const start = performance.now();
+    await prepared(alice);
+    expect(performance.now() - start).toBeGreaterThanOrEqual(35);
+  });
+
+  it('sends the frame symbols, and names the first out-of-bound index and the size', async () => {
+    const alice = createSimulatedAlice({ symbols: 5000 });
+    const s = await prepared(alice);
+    const expected = frameSymbols(UUID, 5000, 3.08, DEFAULT_SIM_SEED);
+    expect(await s.symbols([1, 57, 4999])).toEqual({
+      ok: true,
+      real: [expected.real[1], expected.real[57], expected.real[4999]],
+      imag: [expected.imag[1], expected.imag[57], expected.imag[4999]],
+    });
+    expect(await s.symbols([3, 10_000, 5000])).toEqual({ ok: false, message: 'Indice 10000 is out of bound for array of size 5000.' });
+    expect(await s.symbols([-1])).toEqual({ ok: false, message: 'Indice -1 is out of bound for array of size 5000.' });
+  });
+
+  it('measures the mean photon number as Va/2', async () => {
+    const s = await prepared(createSimulatedAlice());
+    expect(Math.abs((await s.photonNumber()) - 1.54)).toBeLessThan(0.06);
+    const other = await prepared(createSimulatedAlice({ variance: 8 }));
+    expect(Math.abs((await other.photonNumber()) - 4)).toBeLessThan(0.15);
+  });
+
+  it('approves an estimation within its policy only', async () => {
+    const s = await prepared(createSimulatedAlice({ maxExcessNoise: 0.05 }));
+    expect(await s.approveEstimation({ ...PE_OK, excess_noise: 0.04 })).toEqual({ ok: true });
+    expect(await s.approveEstimation({ ...PE_OK, excess_noise: 0.1 })).toEqual({
+      ok: false,
+      message: 'Excess noise 0.1 is above the maximum 0.05.',
+    });
+    expect(await s.approveEstimation({ ...PE_OK, excess_noise: 0, transmittance: 0 })).toMatchObject({ ok: false });
+    expect(await s.approveEstimation({ ...PE_OK, excess_noise: 0, transmittance: 1.2 })).toMatchObject({ ok: false });
+    expect(await s.approveEstimation({ ...PE_OK, excess_noise: 0, transmittance: 1 })).toEqual({ ok: true });
+  });
+});
+
+describe('error correction and privacy amplification', () => {
+  it('checks the matrix, the noise and the syndrome', async () => {
+    const s = await prepared(createSimulatedAlice());
+    expect(await s.ecInitialize({ matrix: [[1, 1], [1, 1]], noise: 0.1 })).toEqual({ ok: true });
+    expect(await s.ecInitialize({ matrix: [], noise: 0.1 })).toEqual({ ok: false, message: 'Matrix is not valid.' });
+    expect(await s.ecInitialize({ matrix: [[]], noise: 0.1 })).toEqual({ ok: false, message: 'Matrix is not valid.' });
+    expect(await s.ecInitialize({ matrix: [[1, 1], [1]], noise: 0.1 })).toEqual({ ok: false, message: 'Matrix is not valid.' });
+    expect(await s.ecInitialize({ matrix: [[1]], noise: -0.1 })).toMatchObject({ ok: false });
+    expect(await s.ecBlock({ syndrome: [1, 0, 1] })).toEqual({ ok: true });
+    expect(await s.ecBlock({ syndrome: [] })).toEqual({ ok: false, message: 'Wrong syndrome length.' });
+    expect(await s.ecRemaining({ some_parameter: 1 })).toEqual({ ok: true });
+  });
+
+  it('verifies the hash of the key computed independently, without the revealed symbols', async () => {
+    const s = await prepared(createSimulatedAlice());
+    const revealed = [0, 2, 17, 9999];
+    await s.symbols(revealed);
+    const { real } = frameSymbols(UUID, 10_000, 3.08, DEFAULT_SIM_SEED);
+    const hash = keyHash(keyBits(real, new Set(revealed)));
+    expect(await s.ecVerify(hash)).toEqual({ ok: true });
+    expect(await s.ecVerify(keyHash(keyBits(real, new Set())))).toEqual({ ok: false, message: 'Keys are not equal.' });
+    expect(await s.ecVerify(385789897481570657n)).toEqual({ ok: false, message: 'Keys are not equal.' });
+    expect(await s.ecVerify(12345)).toEqual({ ok: false, message: 'Keys are not equal.' });
+  });
+
+  it('checks the feedback polynomial and the key length', async () => {
+    const s = await prepared(createSimulatedAlice());
+    await s.symbols([0, 1]);
+    expect(await s.privacyAmplification(PA_OK)).toEqual({ ok: true });
+    expect(await s.privacyAmplification({ ...PA_OK, subblock_length: 4 })).toEqual({
+      ok: false,
+      message: 'Invalid value for the feedback polynomial.',
+    });
+    expect(await s.privacyAmplification({ ...PA_OK, secret_key_length: 9998 })).toEqual({ ok: true });
+    expect(await s.privacyAmplification({ ...PA_OK, secret_key_length: 9999 })).toEqual({
+      ok: false,
+      message: 'Secret key length 9999 exceeds the 9998 key bits.',
+    });
+  });
+
+  it('ends only the current frame, then needs a new initialization', async () => {
+    const s = await prepared(createSimulatedAlice());
+    await expect(s.endFrame(OTHER_UUID)).rejects.toThrow(/not the current frame/);
+    await s.endFrame(UUID.toUpperCase());
+    await expect(s.symbols([0])).rejects.toThrow(/No frame/);
+    await expect(s.prepareFrame(UUID)).rejects.toThrow(/not initialized/);
+  });
+});
+
+describe('parameter change', () => {
+  it('answers changed, unknown, invalid and unchanged', async () => {
+    const alice = createSimulatedAlice();
+    const s = alice.openSession({ id: 's', peer: 'p' });
+    expect(await s.changeParameter('qi.frame.roll_off', 0.3)).toEqual({ outcome: 'changed', oldValue: 0.5, newValue: 0.3 });
+    expect(await s.changeParameter('qi.frame.roll_olf', 0.3)).toEqual({ outcome: 'unknown' });
+    // Short names are for initialization only.
+    expect(await s.changeParameter('roll_off', 0.3)).toEqual({ outcome: 'unknown' });
+    expect(await s.changeParameter('qi.frame.roll_off', 2)).toMatchObject({ outcome: 'invalid', oldValue: 0.3 });
+    expect(await s.changeParameter('qi.frame.num_symbols', '10')).toMatchObject({ outcome: 'invalid', oldValue: 10_000 });
+    expect(await s.changeParameter('qi.frame.variance', 0)).toMatchObject({ outcome: 'invalid', oldValue: 3.08 });
+    expect(await s.changeParameter('qi.emitter.serial_number', 'QOSST/9999')).toEqual({
+      outcome: 'unchanged',
+      oldValue: 'QOSST/0001',
+      message: 'qi.emitter.serial_number is locked by policy.',
+    });
+    // An invalid value for a locked parameter is invalid: policy only refuses valid values.
+    expect(await s.changeParameter('qi.emitter.serial_number', 42)).toMatchObject({ outcome: 'invalid' });
+    expect(alice.parameter('qi.emitter.serial_number')).toBe('QOSST/0001');
+  });
+
+  it('follows the lockedParameters option', async () => {
+    const alice = createSimulatedAlice({ lockedParameters: ['qi.frame.roll_off'] });
+    const s = alice.openSession({ id: 's', peer: 'p' });
+    expect(await s.changeParameter('qi.frame.roll_off', 0.3)).toMatchObject({ outcome: 'unchanged', oldValue: 0.5 });
+    expect(await s.changeParameter('qi.emitter.serial_number', 'QOSST/9999')).toMatchObject({ outcome: 'changed' });
+  });
+
+  it('shares the store between sessions and uses it for the next frame', async () => {
+    const alice = createSimulatedAlice();
+    const a = alice.openSession({ id: 'a', peer: 'p' });
+    const b = alice.openSession({ id: 'b', peer: 'p' });
+    expect(await a.changeParameter('qi.frame.num_symbols', 2000)).toMatchObject({ outcome: 'changed' });
+    expect(await b.proposeConfig()).toEqual({ frame: { quantum: { num_symbols: 2000, roll_off: 0.5, variance: 3.08 } } });
+    expect(await b.initialize({ frame_uuid: UUID, num_symbols: 10_000 })).toMatchObject({ outcome: 'proposal' });
+    expect(await b.initialize({ frame_uuid: UUID, num_symbols: 2000 })).toEqual({ outcome: 'accepted' });
+    await b.prepareFrame(UUID);
+    expect(await b.symbols([2000])).toEqual({ ok: false, message: 'Indice 2000 is out of bound for array of size 2000.' });
+  });
+});
+
+describe('emitter safety', () => {
+  it('discardFrame stops the emission and the classical signal, and is idempotent', async () => {
+    const alice = createSimulatedAlice();
+    const s = await prepared(alice);
+    await s.startEmission();
+    await s.startPolarisationSignal();
+    expect(alice.emitter).toMatchObject({ emitting: true, classicalSignal: true });
+    await s.discardFrame();
+    expect(alice.emitter).toMatchObject({ emitting: false, classicalSignal: false, emittingSession: null, signalSession: null });
+    await s.discardFrame();
+    await alice.openSession({ id: 'fresh', peer: 'p' }).discardFrame();
+    await expect(s.symbols([0])).rejects.toThrow(/No frame/);
+  });
+
+  it('one session cannot take or release the emission of another', async () => {
+    const alice = createSimulatedAlice();
+    const a = await prepared(alice, 'a');
+    const b = await prepared(alice, 'b', OTHER_UUID);
+    await a.startEmission();
+    await expect(b.startEmission()).rejects.toThrow('Cannot start the emission: the emitter is in use by session a.');
+    await b.discardFrame();
+    expect(alice.emitter).toMatchObject({ emitting: true, emittingSession: 'a' });
+    await a.discardFrame();
+    await b.prepareFrame(OTHER_UUID);
+    await b.startEmission();
+    expect(alice.emitter.emittingSession).toBe('b');
+  });
+
+  it('runs the polarisation signal', async () => {
+    const alice = createSimulatedAlice();
+    const a = alice.openSession({ id: 'a', peer: 'p' });
+    const b = alice.openSession({ id: 'b', peer: 'p' });
+    await a.startPolarisationSignal();
+    expect(alice.emitter).toMatchObject({ classicalSignal: true, signalSession: 'a', classicalSignalsStarted: 1 });
+    await expect(b.startPolarisationSignal()).rejects.toThrow(/in use by session a/);
+    await b.stopPolarisationSignal();
+    expect(alice.emitter.classicalSignal).toBe(true);
+    await a.stopPolarisationSignal();
+    expect(alice.emitter.classicalSignal).toBe(false);
+  });
+
+  it('close turns everything off and refuses new work', async () => {
+    const alice = createSimulatedAlice();
+    const s = await prepared(alice);
+    await s.startEmission();
+    await s.startPolarisationSignal();
+    await alice.close();
+    expect(alice.emitter).toMatchObject({ emitting: false, classicalSignal: false });
+    await expect(s.startEmission()).rejects.toThrow(/closed/);
+    expect(() => alice.openSession({ id: 'late', peer: 'p' })).toThrow(/closed/);
+    await s.discardFrame();
+  });
+
+  it('exposes a read-only snapshot', () => {
+    const alice = createSimulatedAlice();
+    const state = alice.emitter;
+    expect(Object.isFrozen(state)).toBe(true);
+    expect(() => {
+      (state as { emitting: boolean }).emitting = true;
+    }).toThrow(TypeError);
+    expect(alice.emitter.emitting).toBe(false);
+  });
+});
