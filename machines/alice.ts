@@ -10,7 +10,8 @@
  */
 import { and, assign, emit, fromPromise, setup, type PromiseActorLogic } from 'xstate';
 import { CODES, type MessageName } from '../src/protocol/codes.ts';
-import { BACK, type Layout, type Mount, type Stage } from './layout.ts';
+import { merge, Resolver, type Config } from './compose.ts';
+import type { Layout, Mount, Stage } from './layout.ts';
 import { EFFECTS, REFUSALS, type AnswerDef, type EffectName, type PhaseDef, type RequestDef, type UpdateName } from './phase.ts';
 
 export interface RequestInfo {
@@ -165,42 +166,10 @@ const aliceSetup = setup({
   },
 });
 
-/** The machine's transitions are generated; XState's config types cannot follow that, so they are checked by the tests. */
-type Config = Record<string, any>;
-
 interface Builder {
-  machineId: string;
-  stages: ReadonlyMap<string, Stage>;
+  r: Resolver;
   failing: string;
-  history: string;
-  end: (name: string) => string;
-  stageInitial: (stage: Stage) => string;
   globalExpects: readonly MessageName[];
-}
-
-/** Stages live in `session`, so that leaving it for a global request records its history. */
-const ref = (b: Builder, path: string) => `#${b.machineId}.session.${path}`;
-
-/** Where an exit of a mount leads, as an absolute target. */
-function exitTarget(b: Builder, stage: Stage | null, target: string): string {
-  if (target === BACK) return stage ? ref(b, `${stage.id}.${b.stageInitial(stage)}`) : b.history;
-  if (target.startsWith('end:')) return b.end(target.slice(4));
-  return ref(b, `${target}.${stageInitialById(b, target)}`);
-}
-
-function stageInitialById(b: Builder, id: string): string {
-  const stage = b.stages.get(id);
-  if (!stage) throw new Error(`no stage ${id}`);
-  return b.stageInitial(stage);
-}
-
-/** Resolves an answer's `to` from a waiting state of a stage (or of the root when stage is null). */
-function answerTarget(b: Builder, stage: Stage | null, mount: Mount, origin: string, a: AnswerDef): string | undefined {
-  if (a.to.startsWith('exit:')) return exitTarget(b, stage, mount.exits[a.to.slice(5)]!);
-  if (stage === null) return undefined;
-  if (a.to === 'stay') return ref(b, `${stage.id}.${origin}`);
-  const key = a.to === mount.phase.initial ? b.stageInitial(stage) : a.to;
-  return ref(b, `${stage.id}.${key}`);
 }
 
 function requestTransitions(
@@ -218,14 +187,15 @@ function requestTransitions(
     return all.length === 0 ? undefined : all.length === 1 ? all[0] : and(all as never[]);
   };
   const updates = (a: AnswerDef | undefined) => (a?.update ? [{ type: 'update', params: { update: a.update } }] : []);
-  const stayAt = stage === null ? undefined : ref(b, `${stage.id}.${origin}`);
+  const { r } = b;
+  const stayAt = stage === null ? undefined : r.ref(stage.id, origin);
   const on: Config[] = [];
   if (def.refuse) {
     const { guard, answer } = def.refuse;
     const a = def.answers[answer];
     on.push({
       guard: guardOf([guard]),
-      target: a ? answerTarget(b, stage, mount, origin, a) : undefined,
+      target: a ? r.answerTarget(stage, mount, origin, a) : undefined,
       actions: ['saveRequest', { type: 'refuse', params: { answer, why: REFUSALS[guard] } }, ...updates(a)],
       description: REFUSALS[guard],
     });
@@ -235,16 +205,16 @@ function requestTransitions(
     const [answer, a] = answers[0]!;
     on.push({
       guard: guardOf([]),
-      target: answerTarget(b, stage, mount, origin, a),
+      target: r.answerTarget(stage, mount, origin, a),
       actions: ['saveRequest', { type: 'answer', params: { name: answer } }, ...updates(a)],
     });
     return { on, states: {} };
   }
-  const workingTarget = stage ? ref(b, `${stage.id}.${working}`) : `#${b.machineId}.${working}`;
+  const workingTarget = stage ? r.ref(stage.id, working) : r.root(working);
   on.push({ guard: guardOf([]), target: workingTarget, actions: ['saveRequest'] });
   const onDone: Config[] = answers.map(([answer, a]) => ({
     guard: { type: 'answerIs', params: { answer } },
-    target: answerTarget(b, stage, mount, origin, a) ?? (stage ? stayAt : b.history),
+    target: r.answerTarget(stage, mount, origin, a) ?? stayAt ?? r.history,
     actions: ['answerOutput', ...updates(a)],
     description: a.when,
   }));
@@ -261,57 +231,27 @@ function requestTransitions(
   return { on, states: { [working]: state } };
 }
 
-function merge(on: Record<string, Config[]>, name: string, transitions: Config[]) {
-  (on[name] ??= []).push(...transitions);
-}
-
 function stageConfig(b: Builder, stage: Stage): Config {
-  const initialKey = b.stageInitial(stage);
   const states: Record<string, Config> = {};
-  const waiting = new Map<string, { description: string; on: Record<string, Config[]> }>();
-  const waitingOf = (key: string, description: string) => {
-    let w = waiting.get(key);
-    if (!w) waiting.set(key, (w = { description, on: {} }));
-    return w;
-  };
-  for (const mount of stage.mounts) {
-    for (const [stateName, ws] of Object.entries(mount.phase.states)) {
-      const key = stateName === mount.phase.initial ? initialKey : stateName;
-      const w = waitingOf(key, ws.description);
-      for (const [name, def] of Object.entries(ws.on) as [MessageName, RequestDef][]) {
-        const t = requestTransitions(b, stage, mount, key, name, def, `${key}_${name}`);
-        merge(w.on, name, t.on);
-        Object.assign(states, t.states);
-      }
+  for (const w of b.r.waitingStates(stage)) {
+    const on: Record<string, Config[]> = {};
+    for (const { name, def, mount } of w.requests) {
+      const t = requestTransitions(b, stage, mount, w.key, name, def, `${w.key}_${name}`);
+      merge(on, name, t.on);
+      Object.assign(states, t.states);
     }
+    const expects = [...new Set([...Object.keys(on), ...b.globalExpects])] as MessageName[];
+    states[w.key] = { description: w.description, entry: { type: 'expect', params: { expects } }, on, meta: { waiting: true, expects } };
   }
-  for (const [key, w] of waiting) {
-    const expects = [...new Set([...Object.keys(w.on), ...b.globalExpects])] as MessageName[];
-    states[key] = {
-      description: w.description,
-      entry: { type: 'expect', params: { expects } },
-      on: w.on,
-      meta: { waiting: true, expects },
-    };
-  }
-  return { initial: initialKey, states };
+  return { initial: b.r.initialKey(stage), states };
 }
 
 export function buildAliceMachine(layout: Layout) {
-  const machineId = layout.id;
-  const globalExpects = new Set<MessageName>();
-  for (const g of layout.globals) for (const name of Object.keys(g.phase.states[g.phase.initial]!.on)) globalExpects.add(name as MessageName);
+  const r = new Resolver(layout.id, layout);
+  const globals = r.globalRequests();
+  const globalExpects = new Set<MessageName>(globals.map((g) => g.name));
   if (layout.renew) globalExpects.add(layout.renew.request);
-  const ends = new Set<string>();
-  const b: Builder = {
-    machineId,
-    stages: new Map(layout.stages.map((s) => [s.id, s])),
-    failing: `#${machineId}.failing`,
-    history: `#${machineId}.session.resume`,
-    end: (name) => (ends.add(name), `#${machineId}.${name}`),
-    stageInitial: (stage) => stage.mounts[0]!.phase.initial,
-    globalExpects: [...globalExpects],
-  };
+  const b: Builder = { r, failing: r.root('failing'), globalExpects: [...globalExpects] };
   const firstStage = layout.stages[0]!;
   const stageStates: Record<string, Config> = {};
   for (const stage of layout.stages) stageStates[stage.id] = stageConfig(b, stage);
@@ -321,18 +261,15 @@ export function buildAliceMachine(layout: Layout) {
   };
 
   const rootOn: Record<string, Config[]> = {};
-  for (const mount of layout.globals) {
-    const initialState = mount.phase.states[mount.phase.initial]!;
-    for (const [name, def] of Object.entries(initialState.on) as [MessageName, RequestDef][]) {
-      const t = requestTransitions(b, null, mount, mount.phase.initial, name, def, `any_${name}`);
-      merge(rootOn, name, t.on);
-      Object.assign(states, t.states);
-    }
+  for (const { name, def, mount } of globals) {
+    const t = requestTransitions(b, null, mount, mount.phase.initial, name, def, `any_${name}`);
+    merge(rootOn, name, t.on);
+    Object.assign(states, t.states);
   }
   if (layout.renew) {
     const { request, stage } = layout.renew;
-    const target = ref(b, `${stage}.${stageInitialById(b, stage)}_${request}`);
-    merge(rootOn, request, [{ guard: 'identified', target: `#${machineId}.renewing`, actions: ['saveRequest'] }]);
+    const target = r.ref(stage, `${r.initialKey(stage)}_${request}`);
+    merge(rootOn, request, [{ guard: 'identified', target: r.root('renewing'), actions: ['saveRequest'] }]);
     states.renewing = {
       description: `A new ${request}: the frame in progress is discarded first.`,
       invoke: { src: 'discardFrame', input: ({ context }: { context: AliceContext }) => ({ request: context.request!, context }), onDone: { target }, onError: { target: b.failing, actions: ['failEffect'] } },
@@ -350,10 +287,10 @@ export function buildAliceMachine(layout: Layout) {
       onError: { target: 'session', actions: ['abort', 'clearFrame'] },
     },
   };
-  for (const name of ends) states[name] = { type: 'final' };
+  for (const name of r.ends) states[name] = { type: 'final' };
 
   const config: Config = {
-    id: machineId,
+    id: layout.id,
     context: ({ input }: { input: AliceInput }) => ({
       ...input,
       identified: input.identified ?? false,
