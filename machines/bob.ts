@@ -30,7 +30,8 @@ export interface BobContext {
 
 export type BobEvent =
   | { type: `request.${string}`; content: Record<string, unknown> | null }
-  | { type: `answer.${string}`; name: MessageName; content: Record<string, unknown> | null }
+  /** `reason` is set when the answer cannot be accepted whatever the state (bad content, unknown code). */
+  | { type: `answer.${string}`; name: MessageName; content: Record<string, unknown> | null; reason?: string }
   | { type: 'link.authentication-failure'; reason: string }
   | { type: 'link.lost' };
 
@@ -65,7 +66,7 @@ export interface OutcomeEvent {
 /** Answers that may follow any request, with what they mean for Bob. */
 const REFUSED = ['UNEXPECTED_COMMAND', 'INVALID_CONTENT', 'UNKOWN_COMMAND'] as const;
 
-type AnswerLike = { name?: MessageName; content?: Record<string, unknown> | null };
+type AnswerLike = { name?: MessageName; content?: Record<string, unknown> | null; reason?: string };
 
 const bobSetup = setup({
   types: {
@@ -95,8 +96,8 @@ const bobSetup = setup({
     })),
     noteInvalid: assign({
       invalid: ({ context, event }) => {
-        const name = (event as AnswerLike).name ?? event.type.slice('answer.'.length);
-        return `${name} is not an answer to ${context.request?.name} allowed by the specification`;
+        const { name, reason } = event as AnswerLike;
+        return reason ?? `${name ?? event.type.slice('answer.'.length)} is not an answer to ${context.request?.name} allowed by the specification`;
       },
     }),
     outcome: emit(({ context, event }, params: { kind: OutcomeKind }) => {

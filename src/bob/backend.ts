@@ -1,0 +1,38 @@
+/**
+ * What Bob's receiver, DSP and post-processing provide to `runFrame`: the
+ * acquisition, the estimation, the reconciliation and the amplification.
+ * A real receiver implements this; `src/sim/bob-sim.ts` pairs with Alice's
+ * simulated emitter.
+ */
+import type { JsonObject } from '../protocol/json.ts';
+import type { ContentOf } from '../protocol/schemas.ts';
+
+export interface EstimationInput {
+  frameUuid: string;
+  indices: readonly number[];
+  symbolsReal: readonly number[];
+  symbolsImag: readonly number[];
+  photonNumber: number;
+}
+
+export interface BobBackend {
+  /** Parameters sent beside `frame_uuid` in INITIALIZATION_REQUEST. */
+  frameParameters(): JsonObject;
+  /** Takes Alice's proposed configuration (after INITIALIZATION_PROPOSAL) for the next attempt. */
+  adoptConfig(config: unknown): void;
+  /** Whether to run polarisation recovery before the QIE, and the recovery itself. */
+  polarisationRecovery?(): Promise<void>;
+  /** The acquisition, between QIE_EMISSION_STARTED and QIE_ACQUISITION_ENDED. */
+  acquire(frameUuid: string): Promise<void>;
+  /** Indices of the symbols to reveal for parameter estimation. */
+  estimationIndices(frameUuid: string): number[];
+  estimate(input: EstimationInput): NonNullable<ContentOf<'PE_FINISHED'>>;
+  ecParameters(): NonNullable<ContentOf<'EC_INITIALIZATION'>>;
+  /** Syndromes, one EC_BLOCK each. */
+  ecBlocks(): number[][];
+  /** Parameters for EC_REMAINING, or null to skip it. */
+  ecRemaining(): JsonObject | null;
+  /** The hash of Bob's corrected key, for EC_VERIFICATION. */
+  keyHash(): bigint;
+  paParameters(): NonNullable<ContentOf<'PA_REQUEST'>>;
+}
