@@ -100,7 +100,7 @@ const aliceSetup = setup({
     // QIE_REQUEST may name no frame (wire notes 12); FRAME_ENDED always names one.
     otherFrame: ({ context, event }) => {
       const uuid = (event as RequestEvent).content?.frame_uuid;
-      return uuid !== undefined && uuid !== context.frameUuid;
+      return uuid !== undefined && String(uuid).toLowerCase() !== context.frameUuid?.toLowerCase();
     },
     keyRateNotPositive: ({ event }) => !(Number((event as RequestEvent).content?.key_rate) > 0),
     answerIs: ({ event }, params: { answer: MessageName }) =>
