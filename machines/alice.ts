@@ -304,7 +304,7 @@ export function buildAliceMachine(layout: Layout) {
     on: rootOn,
     states,
   };
-  return aliceSetup.createMachine(config as never);
+  return aliceSetup.createMachine(config as Parameters<typeof aliceSetup.createMachine>[0]);
 }
 
 export type AliceMachine = ReturnType<typeof buildAliceMachine>;

@@ -211,7 +211,7 @@ export function buildBobMachine(layout: Layout, id = 'bob') {
     on: rootOn,
     states,
   };
-  return bobSetup.createMachine(config as never);
+  return bobSetup.createMachine(config as Parameters<typeof bobSetup.createMachine>[0]);
 }
 
 export type BobMachine = ReturnType<typeof buildBobMachine>;

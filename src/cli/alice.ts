@@ -2,6 +2,7 @@
 /** qosst-alice: the daemon's command line. */
 import { ConfigError, HELP, loadAliceConfig } from '../alice/config.ts';
 import { startAlice, type AliceDaemon } from '../alice/daemon.ts';
+import { createInspection, type Inspection } from '../inspect.ts';
 import { createLogger } from '../log.ts';
 
 let loaded;
@@ -20,8 +21,10 @@ const { config } = loaded;
 const log = createLogger({ level: config.log_level, format: config.log_format, name: 'alice' });
 
 let daemon: AliceDaemon;
+let inspection: Inspection | undefined;
 try {
-  daemon = await startAlice(config, log);
+  inspection = config.inspect ? createInspection(config.inspect, (e) => log.warn({ err: e.message }, 'inspector')) : undefined;
+  daemon = await startAlice(config, log, { inspect: inspection?.inspect });
 } catch (error) {
   log.fatal({ err: (error as Error).message }, 'Alice could not start');
   process.exit(2);
@@ -33,6 +36,7 @@ async function stop(signal: string): Promise<void> {
   stopping = true;
   log.info({ signal }, 'stopping: emission off, sockets closed');
   await daemon.close();
+  inspection?.stop();
   process.exit(0);
 }
 process.on('SIGINT', () => void stop('SIGINT'));

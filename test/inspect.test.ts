@@ -1,0 +1,62 @@
+/** The Stately inspector, streamed to a local WebSocket receiver: a whole frame's actors, events and states arrive. */
+import { once } from 'node:events';
+import type { AddressInfo } from 'node:net';
+import { afterAll, beforeAll, expect, it } from 'vitest';
+import { WebSocketServer } from 'ws';
+import { connect } from '../src/bob/session.ts';
+import { runFrame } from '../src/bob/run-frame.ts';
+import { createInspection, InspectTargetError } from '../src/inspect.ts';
+import { createSimulatedBob } from '../src/sim/bob-sim.ts';
+import { startTestAlice, type TestAlice } from './support/alice.ts';
+
+interface Received {
+  type: string;
+  rootId?: string;
+  name?: string;
+  event?: { type: string };
+  snapshot?: { value?: unknown };
+}
+
+let receiver: WebSocketServer;
+let url: string;
+const received: Received[] = [];
+let alice: TestAlice;
+let inspection: ReturnType<typeof createInspection>;
+
+beforeAll(async () => {
+  receiver = new WebSocketServer({ host: '127.0.0.1', port: 0 });
+  await once(receiver, 'listening');
+  url = `ws://127.0.0.1:${(receiver.address() as AddressInfo).port}`;
+  receiver.on('connection', (socket) => socket.on('message', (data) => received.push(JSON.parse(String(data)) as Received)));
+  inspection = createInspection(url, () => undefined);
+  alice = await startTestAlice({}, undefined, { inspect: inspection.inspect });
+});
+
+afterAll(async () => {
+  await alice.close();
+  inspection.stop();
+  receiver.close();
+});
+
+it('streams a whole frame of Alice and Bob to a ws:// receiver', async () => {
+  const bob = await connect({ port: alice.port, inspect: inspection.inspect });
+  const result = await runFrame(bob, createSimulatedBob({ symbols: 2000 }));
+  expect(result.status).toBe('completed');
+  await bob.disconnect();
+
+  await expect.poll(() => received.some((e) => e.type === '@xstate.snapshot' && JSON.stringify(e.snapshot?.value) === '"disconnected"'), { timeout: 5000 }).toBe(true);
+  const actors = received.filter((e) => e.type === '@xstate.actor').map((e) => e.name);
+  expect(actors).toEqual(expect.arrayContaining(['alice-s1', 'bob']));
+  const events = new Set(received.filter((e) => e.type === '@xstate.event').map((e) => e.event!.type));
+  for (const name of ['IDENTIFICATION_REQUEST', 'QIE_TRIGGER', 'PE_FINISHED', 'EC_VERIFICATION', 'PA_REQUEST', 'FRAME_ENDED', 'request.QIE_REQUEST', 'answer.FRAME_ENDED_ACK']) {
+    expect(events, name).toContain(name);
+  }
+  const states = received.filter((e) => e.type === '@xstate.snapshot').map((e) => JSON.stringify(e.snapshot?.value) ?? '');
+  for (const stage of ['quantum-information-exchange', 'parameter-estimation', 'error-correction', 'privacy-amplification', 'end-of-frame']) {
+    expect(states.some((s) => s.includes(stage)), stage).toBe(true);
+  }
+});
+
+it('refuses a target that is neither sky nor ws://', () => {
+  expect(() => createInspection('http://example', () => undefined)).toThrow(InspectTargetError);
+});
