@@ -37,12 +37,19 @@ export interface MessageEvent {
   time: number;
 }
 
+/** Who watches the sessions (the review page); absent when nobody does, so that it costs nothing. */
+export interface SessionObserver {
+  opened(session: string, peer: string): void;
+  message(event: MessageEvent): void;
+  state(session: string, value: unknown): void;
+  closed(session: string): void;
+}
+
 export interface ConnectionHooks {
   /** A man-in-the-middle is suspected: the server refuses the address for a while. */
   onSuspectedAttack(address: string): void;
   onClosed(connection: AliceConnection): void;
-  /** Every message in and out, for the review page; absent when nobody listens. */
-  onMessage?: (event: MessageEvent) => void;
+  observer?: SessionObserver;
   inspect?: Observer<InspectionEvent> | ((event: InspectionEvent) => void);
 }
 
@@ -87,6 +94,11 @@ export class AliceConnection {
       ...(hooks.inspect ? { inspect: hooks.inspect } : {}),
     });
     this.actor.on('answer', (answer) => this.answer(answer));
+    const { observer } = hooks;
+    if (observer) {
+      observer.opened(id, this.peer);
+      this.actor.subscribe((snapshot) => observer.state(id, snapshot.value));
+    }
     this.actor.start();
     socket.setNoDelay(true);
     socket.on('data', (chunk: Buffer) => this.receive(chunk));
@@ -198,14 +210,14 @@ export class AliceConnection {
     const code = CODES[name].code;
     this.socket.write(this.channel.seal(code, content));
     this.log.info({ dir: 'out', code, name, phase: CODES[name].phase }, `→ ${name}`);
-    this.hooks.onMessage?.({ session: this.id, direction: 'out', name, code, phase: CODES[name].phase, time: Date.now() });
+    this.hooks.observer?.message({ session: this.id, direction: 'out', name, code, phase: CODES[name].phase, time: Date.now() });
   }
 
   private logIn(code: number): void {
     const name = describeCode(code);
     const phase = name in CODES ? CODES[name as MessageName].phase : 'unknown';
     this.log.info({ dir: 'in', code, name, phase }, `← ${name}`);
-    this.hooks.onMessage?.({ session: this.id, direction: 'in', name, code, phase, time: Date.now() });
+    this.hooks.observer?.message({ session: this.id, direction: 'in', name, code, phase, time: Date.now() });
   }
 
   /** The client is gone, whatever the state: the frame is discarded and the emitter released. */
@@ -223,6 +235,7 @@ export class AliceConnection {
     }
     this.log.info({ peer: this.peer }, 'session closed');
     this.finished = true;
+    this.hooks.observer?.closed(this.id);
     this.hooks.onClosed(this);
     for (const listener of this.closeListeners.splice(0)) listener();
   }

@@ -1,5 +1,7 @@
 /** Starts Alice from a validated configuration: authenticator, simulated backend, server. */
 import type { Logger } from 'pino';
+import { generateDiagrams } from '../diagrams/generate.ts';
+import { ReviewServer } from '../review/server.ts';
 import { loadAuthenticator } from '../protocol/auth/index.ts';
 import { createSimulatedAlice, type SimulatedAlice } from '../sim/alice-sim.ts';
 import type { AliceBackend } from './backend.ts';
@@ -10,13 +12,22 @@ export interface AliceDaemon {
   server: AliceServer;
   backend: AliceBackend;
   port: number;
+  /** The review page's port, when `review_port` is set. */
+  reviewPort?: number;
   close(): Promise<void>;
+}
+
+/** The statecharts the review page draws: every `*.state.mmd` diagram, by name. */
+function stateDiagrams(): Map<string, string> {
+  const out = new Map<string, string>();
+  for (const [file, text] of generateDiagrams()) if (file.endsWith('.state.mmd')) out.set(file.slice(0, -'.state.mmd'.length), text);
+  return out;
 }
 
 export interface DaemonExtras {
   /** A real backend; the simulated emitter otherwise. */
   backend?: AliceBackend;
-  onMessage?: AliceServerOptions['onMessage'];
+  observer?: AliceServerOptions['observer'];
   inspect?: AliceServerOptions['inspect'];
 }
 
@@ -39,6 +50,9 @@ export async function startAlice(config: AliceConfig, log: Logger, extras: Daemo
     peerPublicKeyFile: config.peer_public_key,
   });
   const backend = extras.backend ?? simulatedBackend(config);
+  const review =
+    config.review_port === undefined ? undefined : new ReviewServer({ port: config.review_port, log, diagrams: stateDiagrams() });
+  const reviewPort = review ? (await review.listen()).port : undefined;
   const server = new AliceServer({
     host: config.host,
     port: config.port,
@@ -51,9 +65,18 @@ export async function startAlice(config: AliceConfig, log: Logger, extras: Daemo
     emitterWaitMs: config.emitter_wait_seconds * 1000,
     backend,
     log,
-    onMessage: extras.onMessage,
+    observer: review ?? extras.observer,
     inspect: extras.inspect,
   });
   const address = await server.listen();
-  return { server, backend, port: address.port, close: () => server.close() };
+  return {
+    server,
+    backend,
+    port: address.port,
+    reviewPort,
+    close: async () => {
+      await server.close();
+      await review?.close();
+    },
+  };
 }

@@ -7,7 +7,7 @@ import { createServer, type AddressInfo, type Server, type Socket } from 'node:n
 import type { Logger } from 'pino';
 import { aliceSessionMachine } from '../../machines/alice-session.ts';
 import type { AliceBackend } from './backend.ts';
-import { AliceConnection, type ConnectionHooks, type ConnectionSettings, type MessageEvent } from './connection.ts';
+import { AliceConnection, type ConnectionHooks, type ConnectionSettings, type MessageEvent, type SessionObserver } from './connection.ts';
 import { EmitterLock } from './emitter-lock.ts';
 
 export interface AliceServerOptions extends ConnectionSettings {
@@ -17,11 +17,11 @@ export interface AliceServerOptions extends ConnectionSettings {
   log: Logger;
   /** How long an address suspected of an attack is refused. */
   banMs: number;
-  onMessage?: ConnectionHooks['onMessage'];
+  observer?: ConnectionHooks['observer'];
   inspect?: ConnectionHooks['inspect'];
 }
 
-export type { MessageEvent };
+export type { MessageEvent, SessionObserver };
 
 export class AliceServer {
   private readonly server: Server;
@@ -89,7 +89,7 @@ export class AliceServer {
       const connection = new AliceConnection(id, socket, aliceSessionMachine, backend, this.lock, this.options, sessionLog, {
         onSuspectedAttack: (a) => this.banned.set(a, Date.now() + this.options.banMs),
         onClosed: (c) => this.connections.delete(c),
-        onMessage: this.options.onMessage,
+        observer: this.options.observer,
         inspect: this.options.inspect,
       });
       this.connections.add(connection);
