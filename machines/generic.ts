@@ -13,7 +13,7 @@ export const generic = definePhase({
       on: {
         ABORT: {
           effect: 'discardFrame',
-          answers: { ABORT_ACK: { to: 'exit:aborted', when: 'frame discarded, emission stopped' } },
+          answers: { ABORT_ACK: { to: 'exit:aborted', when: 'frame discarded, emission stopped', update: 'endFrame' } },
         },
         INVALID_RESPONSE: {
           answers: { INVALID_RESPONSE_ACK: { to: 'stay', when: 'always' } },

@@ -227,10 +227,10 @@ export class BobSession extends EventEmitter<SessionEvents> {
    * authentication loss it identifies again and retries once.
    */
   async call(name: MessageName, content: object | null, retryAfterAuthLoss = true): Promise<Answer> {
-    const valid = validateContent(name, content);
-    if (!valid.ok) throw new InvalidRequestError(valid.error);
     if (this.reconnecting) await this.reconnecting;
     if (!this.can(name, content)) throw new OutOfOrderError(name, this.state);
+    const valid = validateContent(name, content);
+    if (!valid.ok) throw new InvalidRequestError(valid.error);
     const settled = await this.exchange(name, content);
     if ('lost' in settled) throw new FrameAbortedError(`connection lost during ${name}: ${settled.lost}`, false);
     const { outcome } = settled;
@@ -349,8 +349,8 @@ export class BobSession extends EventEmitter<SessionEvents> {
 
   /** The connection is gone: the frame is over; reconnect with backoff and identify again. */
   private lost(reason: string): void {
-    if (this.closing || this.reconnecting) return;
     this.settle({ lost: reason });
+    if (this.closing || this.reconnecting) return;
     if (this.actor.getSnapshot().status === 'active') this.actor.send({ type: 'link.lost' });
     this.emit('connection', { state: 'lost', reason });
     this.reconnecting = this.restore(reason).finally(() => {

@@ -1,0 +1,216 @@
+/**
+ * Test support for Bob's driver: key setups per algorithm, our daemon with a
+ * message log and switchable backend faults, and a small scripted fake Alice.
+ */
+import { mkdtempSync } from 'node:fs';
+import { createServer, type AddressInfo, type Socket } from 'node:net';
+import { once } from 'node:events';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { pino } from 'pino';
+import type { AliceBackend, AliceSessionBackend } from '../../src/alice/backend.ts';
+import { aliceConfigSchema, type AliceConfig } from '../../src/alice/config.ts';
+import { simulatedBackend, startAlice, type AliceDaemon, type DaemonExtras } from '../../src/alice/daemon.ts';
+/** One message in or out of Alice, as her daemon reports it. */
+export interface MessageEvent {
+  session: string;
+  direction: 'in' | 'out';
+  name: string;
+  code: number;
+}
+import type { Authenticator } from '../../src/protocol/auth/authenticator.ts';
+import { generateKeyPair, loadAuthenticator } from '../../src/protocol/auth/index.ts';
+import { noneAuthenticator } from '../../src/protocol/auth/none.ts';
+import { Channel } from '../../src/protocol/channel.ts';
+import { CODES, type MessageName } from '../../src/protocol/codes.ts';
+import { FrameDecoder, type Message } from '../../src/protocol/frame.ts';
+import type { SimulatedAlice } from '../../src/sim/alice-sim.ts';
+import { vectorPath } from './vectors.ts';
+
+export type Algorithm = 'none' | 'ed25519' | 'falcon512';
+
+export interface KeySetup {
+  /** Alice's config keys for the algorithm. */
+  alice: Record<string, unknown>;
+  /** Bob's authenticator, paired with Alice's keys. */
+  bob: Authenticator;
+}
+
+/** The same key setups as test/alice-frame.test.ts: fresh ed25519 pairs, the deployed peers' Falcon key files. */
+export const KEY_SETUPS: Record<Algorithm, () => KeySetup> = {
+  none: () => ({ alice: { auth: 'none' }, bob: loadAuthenticator({ algorithm: 'none' }) }),
+  ed25519: () => {
+    const dir = mkdtempSync(join(tmpdir(), 'qosst-bob-keys-'));
+    const a = generateKeyPair('ed25519', dir, 'alice');
+    const b = generateKeyPair('ed25519', dir, 'bob');
+    return {
+      alice: { auth: 'ed25519', secret_key: a.secretKeyFile, peer_public_key: b.publicKeyFile },
+      bob: loadAuthenticator({ algorithm: 'ed25519', secretKeyFile: b.secretKeyFile, peerPublicKeyFile: a.publicKeyFile }),
+    };
+  },
+  falcon512: () => ({
+    alice: {
+      auth: 'falcon512',
+      secret_key: vectorPath('falcon-alice-secret_key.json'),
+      peer_public_key: vectorPath('falcon-bob-public_key.json'),
+    },
+    bob: loadAuthenticator({
+      algorithm: 'falcon512',
+      secretKeyFile: vectorPath('falcon-bob-secret_key.json'),
+      peerPublicKeyFile: vectorPath('falcon-alice-public_key.json'),
+    }),
+  }),
+};
+
+/** Faults the wrapped simulated emitter can be told to show; reset them after each test. */
+export interface Faults {
+  /** startEmission throws an Error with this message. */
+  startEmission: string | null;
+  /** prepareFrame (QIE_REQUEST) takes this long first. */
+  prepareDelayMs: number;
+}
+
+export type ObservedAlice = AliceDaemon & {
+  sim: SimulatedAlice;
+  config: AliceConfig;
+  faults: Faults;
+  /** Every message Alice received and sent, in order. */
+  messages: MessageEvent[];
+  /** Names of the messages since `from` (an index into `messages`), as `in:NAME` / `out:NAME`. */
+  since(from: number): string[];
+};
+
+function withFaults(sim: SimulatedAlice, faults: Faults): AliceBackend {
+  return {
+    openSession(info) {
+      const inner = sim.openSession(info);
+      return new Proxy(inner, {
+        get(target, prop) {
+          if (prop === 'startEmission') {
+            return async () => {
+              if (faults.startEmission !== null) throw new Error(faults.startEmission);
+              return target.startEmission();
+            };
+          }
+          if (prop === 'prepareFrame') {
+            return async (frameUuid: string) => {
+              if (faults.prepareDelayMs > 0) await sleep(faults.prepareDelayMs);
+              return target.prepareFrame(frameUuid);
+            };
+          }
+          const value = Reflect.get(target, prop, target) as unknown;
+          return typeof value === 'function' ? value.bind(target) : value;
+        },
+      }) as AliceSessionBackend;
+    },
+    close: () => sim.close(),
+  };
+}
+
+/** Our daemon on a free loopback port, its simulated emitter wrapped with switchable faults, every message logged. */
+export async function startObservedAlice(overrides: Partial<Record<keyof AliceConfig, unknown>> = {}): Promise<ObservedAlice> {
+  const config = aliceConfigSchema.parse({ port: 0, log_level: 'silent', sim: { symbols: 2000 }, ...overrides });
+  const sim = simulatedBackend(config);
+  const faults: Faults = { startEmission: null, prepareDelayMs: 0 };
+  const messages: MessageEvent[] = [];
+  const log = pino({ level: process.env.TEST_LOG_LEVEL ?? 'silent' });
+  const record = (m: MessageEvent) => messages.push(m);
+  // The daemon's message hook: `observer.message` now, `onMessage` before; both are given so either shape works.
+  const extras = {
+    backend: withFaults(sim, faults),
+    onMessage: record,
+    observer: { opened: () => undefined, message: record, state: () => undefined, closed: () => undefined },
+  } as DaemonExtras;
+  const daemon = await startAlice(config, log, extras);
+  return {
+    ...daemon,
+    sim,
+    config,
+    faults,
+    messages,
+    since: (from) => messages.slice(from).map((m) => `${m.direction}:${m.name}`),
+  };
+}
+
+export async function waitFor(condition: () => boolean, timeoutMs = 5000, what = 'condition'): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!condition()) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await sleep(10);
+  }
+}
+
+export type FakeReply = { name: MessageName; content?: object | null } | { code: number; content?: object | null };
+
+export interface FakeAlice {
+  port: number;
+  /** Every message received, on every connection, in order. */
+  received: Message[];
+  close(): Promise<void>;
+}
+
+/**
+ * A scripted Alice on raw TCP (no authentication): `answer` decides the reply
+ * to each message; INVALID_RESPONSE and DISCONNECTION get their
+ * acknowledgements unless `answer` says otherwise.
+ */
+export async function startFakeAlice(answer: (message: Message) => FakeReply | null): Promise<FakeAlice> {
+  const received: Message[] = [];
+  const sockets = new Set<Socket>();
+  const server = createServer((socket) => {
+    sockets.add(socket);
+    const decoder = new FrameDecoder();
+    const channel = new Channel('alice', noneAuthenticator);
+    socket.on('error', () => undefined);
+    socket.on('close', () => sockets.delete(socket));
+    socket.on('data', (chunk: Buffer) => {
+      for (const decoded of decoder.push(chunk)) {
+        const inbound = channel.open(decoded);
+        if (inbound.kind !== 'message') {
+          socket.destroy();
+          return;
+        }
+        const message = inbound.message;
+        received.push(message);
+        let reply = answer(message);
+        if (reply === null && message.name === 'INVALID_RESPONSE') reply = { name: 'INVALID_RESPONSE_ACK' };
+        if (reply === null && message.name === 'DISCONNECTION') reply = { name: 'DISCONNECTION_ACK' };
+        if (reply === null) continue;
+        const code = 'code' in reply ? reply.code : CODES[reply.name].code;
+        socket.write(channel.seal(code, reply.content ?? null));
+        if (message.name === 'DISCONNECTION') socket.end();
+      }
+    });
+  });
+  server.listen(0, '127.0.0.1');
+  await once(server, 'listening');
+  return {
+    port: (server.address() as AddressInfo).port,
+    received,
+    close: async () => {
+      for (const s of sockets) s.destroy();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+    },
+  };
+}
+
+/** Answers every request of a normal frame as a compliant Alice would (no PE and beyond). */
+export function compliantAnswer(message: Message): FakeReply | null {
+  switch (message.name) {
+    case 'IDENTIFICATION_REQUEST':
+      return { name: 'IDENTIFICATION_RESPONSE', content: { serial_number: 'QOSST/FAKE' } };
+    case 'INITIALIZATION_REQUEST':
+      return { name: 'INITIALIZATION_ACCEPTED' };
+    case 'QIE_REQUEST':
+      return { name: 'QIE_READY' };
+    case 'QIE_TRIGGER':
+      return { name: 'QIE_EMISSION_STARTED' };
+    case 'QIE_ACQUISITION_ENDED':
+      return { name: 'QIE_ENDED' };
+    case 'ABORT':
+      return { name: 'ABORT_ACK' };
+    default:
+      return null;
+  }
+}
