@@ -1,50 +1,39 @@
-/** `npm start`: one identification and disconnection over loopback TCP through the codec. */
-import { once } from 'node:events';
-import { createConnection, createServer, type AddressInfo, type Socket } from 'node:net';
-import { noneAuthenticator } from './protocol/auth/none.ts';
-import { Channel, type Inbound } from './protocol/channel.ts';
-import { Code } from './protocol/codes.ts';
-import { FrameDecoder } from './protocol/frame.ts';
+/**
+ * `npm start`: a whole demonstration over loopback TCP. Starts the Alice
+ * daemon with the simulated emitter on a free port (logs at warn, on
+ * standard error), runs three frames with Bob's driver and simulated
+ * receiver (the `qosst-bob run` loop, progress included), prints the
+ * summary, stops the daemon. Exit code 0 only if every frame completed.
+ */
+import { aliceConfigSchema } from './alice/config.ts';
+import { startAlice, type AliceDaemon } from './alice/daemon.ts';
+import { formatSummary, progressPrinter, runExitCode, runFrames } from './bob/run.ts';
+import { BobSession } from './bob/session.ts';
+import { createLogger } from './log.ts';
+import { createSimulatedBob } from './sim/bob-sim.ts';
 
-function inbox(socket: Socket, channel: Channel): () => Promise<Inbound> {
-  const decoder = new FrameDecoder();
-  const queue: Inbound[] = [];
-  let wake: (() => void) | null = null;
-  socket.on('data', (chunk: Buffer) => {
-    for (const d of decoder.push(chunk)) queue.push(channel.open(d));
-    wake?.();
-  });
-  return async () => {
-    while (queue.length === 0) await new Promise<void>((r) => (wake = r));
-    return queue.shift()!;
-  };
-}
+const FRAMES = 3;
 
-const server = createServer((socket) => {
-  const alice = new Channel('alice', noneAuthenticator);
-  const next = inbox(socket, alice);
-  void (async () => {
-    for (;;) {
-      const m = await next();
-      if (m.kind !== 'message') return socket.destroy();
-      if (m.message.name === 'IDENTIFICATION_REQUEST') socket.write(alice.seal(Code.IDENTIFICATION_RESPONSE, { serial_number: 'QOSST/0001' }));
-      if (m.message.name === 'DISCONNECTION') return socket.end(alice.seal(Code.DISCONNECTION_ACK));
-    }
-  })();
-});
-server.listen(0, '127.0.0.1');
-await once(server, 'listening');
-const { port } = server.address() as AddressInfo;
-const socket = createConnection(port, '127.0.0.1');
-const bob = new Channel('bob', noneAuthenticator);
-const next = inbox(socket, bob);
-for (const [code, content] of [
-  [Code.IDENTIFICATION_REQUEST, { serial_number: 'QOSST/0002', qosst_version: 'QOSST/0.2' }],
-  [Code.DISCONNECTION, null],
-] as const) {
-  socket.write(bob.seal(code, content));
-  const answer = await next();
-  console.log(answer.kind === 'message' ? `answer: ${answer.message.name} ${JSON.stringify(answer.message.content)}` : answer);
+const aliceConfig = aliceConfigSchema.parse({ port: 0, log_level: 'warn' });
+const aliceLog = createLogger({ level: aliceConfig.log_level, format: 'auto', fd: 2, name: 'alice' });
+
+let daemon: AliceDaemon | null = null;
+let session: BobSession | null = null;
+let code = 1;
+try {
+  daemon = await startAlice(aliceConfig, aliceLog);
+  console.log(`Alice (simulated emitter) listening on ${aliceConfig.host}:${daemon.port}; Bob runs ${FRAMES} frames.\n`);
+  session = await BobSession.connect({ host: aliceConfig.host, port: daemon.port });
+  // A short simulated acquisition, so that the phases can be followed on screen.
+  const backend = createSimulatedBob({ symbols: aliceConfig.sim.symbols, variance: aliceConfig.sim.variance, seed: aliceConfig.sim.seed, acquisitionMs: 250 });
+  const summary = await runFrames(session, backend, { frames: FRAMES, onProgress: progressPrinter(process.stdout) });
+  await session.disconnect();
+  console.log(formatSummary(summary));
+  code = runExitCode(summary);
+} catch (error) {
+  console.error(`npm start: ${(error as Error).message}`);
+  await session?.disconnect().catch(() => undefined);
+} finally {
+  await daemon?.close();
 }
-socket.destroy();
-server.close();
+process.exit(code);

@@ -1,0 +1,275 @@
+/**
+ * Bob's command-line configuration: a TOML file (`--config FILE`) and
+ * command-line options, validated by one zod schema; the command line wins.
+ * Mirrors the daemon's (src/alice/config.ts): same authentication options,
+ * same error style (the message names the key), exit code 2.
+ */
+import { readFileSync } from 'node:fs';
+import { parseArgs } from 'node:util';
+import { parse as parseToml } from 'smol-toml';
+import { z } from 'zod';
+import { ALGORITHMS } from '../protocol/auth/authenticator.ts';
+import { DEFAULT_MAX_CONTENT_LENGTH } from '../protocol/frame.ts';
+import { loadAuthenticator } from '../protocol/auth/index.ts';
+import { createSimulatedBob, type SimulatedBob } from '../sim/bob-sim.ts';
+import { DEFAULT_SIM_SEED } from '../sim/frame-symbols.ts';
+import { LOG_LEVELS } from '../log.ts';
+import { DEFAULT_BOB_VERSIONS, type ConnectOptions } from './session.ts';
+
+export const DEFAULT_PORT = 8181;
+export const COMMANDS = ['run', 'probe'] as const;
+export type BobCommand = (typeof COMMANDS)[number];
+
+const simSchema = z.strictObject({
+  symbols: z.number().int().positive().max(50_000_000).default(10_000),
+  variance: z.number().positive().default(3.08),
+  seed: z.string().default(DEFAULT_SIM_SEED),
+  estimation_symbols: z.number().int().positive().default(100),
+});
+
+export const bobConfigSchema = z
+  .strictObject({
+    host: z.string().min(1).default('127.0.0.1'),
+    port: z.number().int().min(1).max(65535).default(DEFAULT_PORT),
+    serial_number: z.string().min(1).default('QOSST/0002'),
+    versions: z.array(z.string().min(1)).min(1).default([...DEFAULT_BOB_VERSIONS]),
+    auth: z.enum(ALGORITHMS).default('none'),
+    secret_key: z.string().min(1).optional(),
+    peer_public_key: z.string().min(1).optional(),
+    header_order: z.enum(['deployed', 'spec']).default('deployed'),
+    max_content_length: z.number().int().positive().default(DEFAULT_MAX_CONTENT_LENGTH),
+    answer_timeout_seconds: z.number().positive().default(60),
+    log_level: z.enum(LOG_LEVELS).default('warn'),
+    log_format: z.enum(['auto', 'pretty', 'json']).default('auto'),
+    /** `run`: frames to run; 0 = until interrupted. */
+    frames: z.number().int().nonnegative().default(1),
+    sim: simSchema.default(simSchema.parse({})),
+  })
+  .superRefine((c, ctx) => {
+    if (c.auth === 'none') return;
+    for (const key of ['secret_key', 'peer_public_key'] as const) {
+      if (c[key] === undefined) ctx.addIssue({ code: 'custom', path: [key], message: `required with auth = "${c.auth}"` });
+    }
+  });
+
+export type BobConfig = z.infer<typeof bobConfigSchema>;
+
+export class ConfigError extends Error {}
+
+type OptionSpec = { type: 'string' | 'boolean'; key?: string; number?: true; list?: true; only?: BobCommand };
+
+/** Command-line options and the config key each sets (`--sim-symbols` -> `sim.symbols`). */
+const OPTIONS: Record<string, OptionSpec> = {
+  host: { type: 'string', key: 'host' },
+  port: { type: 'string', key: 'port', number: true },
+  'serial-number': { type: 'string', key: 'serial_number' },
+  versions: { type: 'string', key: 'versions', list: true },
+  auth: { type: 'string', key: 'auth' },
+  'secret-key': { type: 'string', key: 'secret_key' },
+  'peer-public-key': { type: 'string', key: 'peer_public_key' },
+  'header-order': { type: 'string', key: 'header_order' },
+  'max-content-length': { type: 'string', key: 'max_content_length', number: true },
+  'answer-timeout-seconds': { type: 'string', key: 'answer_timeout_seconds', number: true },
+  'log-level': { type: 'string', key: 'log_level' },
+  'log-format': { type: 'string', key: 'log_format' },
+  'sim-symbols': { type: 'string', key: 'sim.symbols', number: true },
+  'sim-variance': { type: 'string', key: 'sim.variance', number: true },
+  'sim-seed': { type: 'string', key: 'sim.seed' },
+  'sim-estimation-symbols': { type: 'string', key: 'sim.estimation_symbols', number: true },
+  frames: { type: 'string', key: 'frames', number: true, only: 'run' },
+  json: { type: 'boolean' },
+};
+
+const COMMON_OPTIONS = `Connection
+  --host HOST                 Alice's address (default 127.0.0.1)
+  --port N                    Alice's TCP port (default ${DEFAULT_PORT})
+  --serial-number S           Bob's serial number (default QOSST/0002)
+  --versions V1,V2            compatible protocol versions, the one to try first first
+                              (default ${DEFAULT_BOB_VERSIONS.join(',')}); Bob retries once with
+                              the version Alice names in INVALID_QOSST_VERSION if it is listed
+  --header-order ORDER        deployed (header length first, as the Python peers)
+                              or spec (digest length first, as the prose) (default deployed)
+  --max-content-length N      largest content accepted, in bytes (default ${DEFAULT_MAX_CONTENT_LENGTH})
+  --answer-timeout-seconds N  how long to wait for an answer (default 60)
+
+Authentication
+  --auth ALG                  none | ed25519 | falcon512 (default none)
+  --secret-key FILE           Bob's secret key file (ed25519, falcon512)
+  --peer-public-key FILE      Alice's public key file (ed25519, falcon512)
+
+Simulated receiver (pairs with the daemon's simulated emitter: same seed)
+  --sim-symbols N             frame size in symbols (default 10000; Alice's is adopted
+                              when she answers INITIALIZATION_PROPOSAL)
+  --sim-variance VA           modulation variance (default 3.08)
+  --sim-seed S                seed shared with Alice's simulator (default ${DEFAULT_SIM_SEED})
+  --sim-estimation-symbols N  symbols revealed for parameter estimation (default 100)
+
+Output
+  --json                      print one JSON object and nothing else on standard output
+  --log-level LEVEL           fatal | error | warn | info | debug | trace | silent (default warn);
+                              logs go to standard error (debug: every message in and out)
+  --log-format FORMAT         auto (pretty on a terminal) | pretty | json (default auto)
+
+  --config FILE               TOML configuration file (keys in snake_case, simulated
+                              receiver under [sim]); the command line wins
+  -h, --help                  this help`;
+
+export const HELP = `qosst-bob: the QOSST control-protocol client for Bob (the receiver).
+
+Usage: npm run bob -- <command> [options]      (or: qosst-bob <command> [options])
+
+Commands
+  run        run frames against Alice with the simulated receiver, with live
+             progress and a summary (see: run --help)
+  probe      check that an Alice answers every step as the specification
+             allows (see: probe --help)
+
+${COMMON_OPTIONS}
+
+Exit codes: 0 success, 1 a frame did not complete / a probe step was not
+allowed / no connection, 2 an invalid command, option or configuration
+(the message names the key).`;
+
+export const RUN_HELP = `qosst-bob run: runs frames against Alice with the simulated receiver.
+
+Usage: npm run bob -- run [--frames N] [--json] [options]
+
+Each frame: identification if needed, initialization (adopting Alice's
+configuration after INITIALIZATION_PROPOSAL), quantum information exchange,
+parameter estimation, error correction, privacy amplification, end of frame.
+Progress shows the frame number, its phase and the elapsed time (one line
+rewritten on a terminal, one line per phase otherwise); a summary table
+follows: frames attempted, completed, denied and aborted, key bits, errors.
+A frame that fails (Alice aborts, refuses, or answers outside the
+specification) counts as aborted and the next frame starts.
+Ctrl-C finishes the current frame, then disconnects (twice: quit at once).
+
+  --frames N                  frames to run (default 1; 0 = until interrupted)
+  --json                      only the summary, as one JSON object:
+                              {"frames":{"attempted","completed","denied","aborted"},
+                               "keyBits","errors":[...],"interrupted","elapsedMs"}
+
+${COMMON_OPTIONS}
+
+Exit code 0 only if every frame completed.`;
+
+export const PROBE_HELP = `qosst-bob probe: a conformance check of any QOSST Alice.
+
+Usage: npm run bob -- probe [--json] [options]
+
+In order: identification (with version negotiation), initialization with
+only frame_uuid, polarisation recovery, quantum information exchange,
+symbols at valid indices [0,1] and out of bound [1000000000], photon number,
+PE_FINISHED with a positive key rate, error correction and privacy
+amplification with the specification's example contents (EC_VERIFICATION is
+retried with the simulated receiver's key hash if the example hash fails),
+end of frame, an unknown code (1000), disconnection. Each step shows the
+answer and whether the specification allows it at that point (the answers
+of Bob's statechart, built from the phase definitions). A step that cannot
+be sent after an earlier answer is shown as "(not run)": allowed if that
+answer was an allowed one (e.g. EC_VERIFICATION_FAIL), not allowed if it was
+wrong. After AUTHENTICATION_INVALID the probe identifies again and goes on.
+It always ends with DISCONNECTION.
+
+  --json                      one object: {"ok", "steps": [{"request", "answer",
+                              "allowed", "note"}]}
+
+${COMMON_OPTIONS}
+
+Exit code 0 only if every step was allowed.`;
+
+export function helpFor(command: BobCommand | null): string {
+  return command === 'run' ? RUN_HELP : command === 'probe' ? PROBE_HELP : HELP;
+}
+
+function setPath(target: Record<string, unknown>, path: string, value: unknown): void {
+  const [head, tail] = path.split('.') as [string, string | undefined];
+  if (tail === undefined) target[head] = value;
+  else setPath((target[head] ??= {}) as Record<string, unknown>, tail, value);
+}
+
+function describeIssues(error: z.ZodError): string {
+  return error.issues.map((i) => `${i.path.length ? i.path.join('.') : '(file)'}: ${i.message}`).join('\n');
+}
+
+export type BobCliResult =
+  | { help: true; command: BobCommand | null }
+  | { help: false; command: BobCommand; config: BobConfig; json: boolean };
+
+/** Parses the command line and the config file; throws ConfigError with a message naming the key. */
+export function loadBobConfig(argv: readonly string[]): BobCliResult {
+  let parsed;
+  try {
+    parsed = parseArgs({
+      args: [...argv],
+      options: {
+        ...Object.fromEntries(Object.entries(OPTIONS).map(([name, o]) => [name, { type: o.type }])),
+        config: { type: 'string' },
+        help: { type: 'boolean', short: 'h' },
+      },
+      allowPositionals: true,
+      strict: true,
+    });
+  } catch (error) {
+    throw new ConfigError(`${(error as Error).message}\nSee --help.`);
+  }
+  const values = parsed.values as Record<string, string | boolean | undefined>;
+  const [name, ...extra] = parsed.positionals;
+  if (name !== undefined && !(COMMANDS as readonly string[]).includes(name)) {
+    throw new ConfigError(`unknown command "${name}" (expected ${COMMANDS.join(' or ')})\nSee --help.`);
+  }
+  const command = (name ?? null) as BobCommand | null;
+  if (values.help) return { help: true, command };
+  if (command === null) throw new ConfigError(`a command is required: ${COMMANDS.join(' or ')}\nSee --help.`);
+  if (extra.length > 0) throw new ConfigError(`unexpected argument "${extra[0]}"\nSee --help.`);
+
+  let raw: Record<string, unknown> = {};
+  if (typeof values.config === 'string') {
+    try {
+      raw = parseToml(readFileSync(values.config, 'utf8')) as Record<string, unknown>;
+    } catch (error) {
+      throw new ConfigError(`config file ${values.config}: ${(error as Error).message}`);
+    }
+  }
+  for (const [option, spec] of Object.entries(OPTIONS)) {
+    const value = values[option];
+    if (value === undefined) continue;
+    if (spec.only && spec.only !== command) throw new ConfigError(`--${option} is only valid for "${spec.only}"\nSee ${command} --help.`);
+    if (typeof value !== 'string' || spec.key === undefined) continue;
+    let v: unknown = value;
+    if (spec.number) {
+      v = Number(value);
+      if (value.trim() === '' || Number.isNaN(v)) throw new ConfigError(`--${option}: "${value}" is not a number`);
+    } else if (spec.list) {
+      v = value.split(',').map((s) => s.trim()).filter(Boolean);
+    }
+    setPath(raw, spec.key, v);
+  }
+  const result = bobConfigSchema.safeParse(raw);
+  if (!result.success) throw new ConfigError(`invalid configuration:\n${describeIssues(result.error)}`);
+  return { help: false, command, config: result.data, json: values.json === true };
+}
+
+/** The session options of a configuration (reads the key files: throws if they cannot be read). */
+export function sessionOptions(config: BobConfig): ConnectOptions {
+  return {
+    host: config.host,
+    port: config.port,
+    auth: loadAuthenticator({ algorithm: config.auth, secretKeyFile: config.secret_key, peerPublicKeyFile: config.peer_public_key }),
+    serialNumber: config.serial_number,
+    versions: config.versions,
+    headerOrder: config.header_order,
+    maxContentLength: config.max_content_length,
+    answerTimeoutMs: config.answer_timeout_seconds * 1000,
+  };
+}
+
+/** The simulated receiver of a configuration. */
+export function simulatedReceiver(config: BobConfig): SimulatedBob {
+  return createSimulatedBob({
+    symbols: config.sim.symbols,
+    variance: config.sim.variance,
+    seed: config.sim.seed,
+    estimationSymbols: config.sim.estimation_symbols,
+  });
+}

@@ -1,0 +1,76 @@
+#!/usr/bin/env -S npx tsx
+/** qosst-bob: Bob's command line, `run` (frames with the simulated receiver) and `probe` (conformance check). */
+import { ConfigError, helpFor, loadBobConfig, sessionOptions, simulatedReceiver } from '../bob/config.ts';
+import { formatProbe, probe, simulatedKeyHash } from '../bob/probe.ts';
+import { formatSummary, progressPrinter, runExitCode, runFrames } from '../bob/run.ts';
+import { BobSession, type ConnectOptions } from '../bob/session.ts';
+import { createLogger } from '../log.ts';
+
+const PROGRAM = 'qosst-bob';
+
+/** Writes, then exits once the output is flushed. */
+function finish(text: string, code: number, stream: NodeJS.WriteStream = process.stdout): never {
+  stream.write(text.endsWith('\n') ? text : `${text}\n`, () => process.exit(code));
+  // Never returns: the callback exits; keep the event loop from going on.
+  return undefined as never;
+}
+
+let loaded;
+try {
+  loaded = loadBobConfig(process.argv.slice(2));
+} catch (error) {
+  if (!(error instanceof ConfigError)) throw error;
+  process.stderr.write(`${PROGRAM}: ${error.message}\n`);
+  process.exit(2);
+}
+if (loaded.help) {
+  process.stdout.write(`${helpFor(loaded.command)}\n`);
+  process.exit(0);
+}
+const { command, config, json } = loaded;
+const log = createLogger({ level: config.log_level, format: config.log_format, fd: 2, name: 'bob' });
+
+let options: ConnectOptions;
+try {
+  options = sessionOptions(config);
+} catch (error) {
+  process.stderr.write(`${PROGRAM}: auth: ${(error as Error).message}\n`);
+  process.exit(2);
+}
+
+let session: BobSession;
+try {
+  session = await BobSession.connect(options);
+} catch (error) {
+  process.stderr.write(`${PROGRAM}: cannot connect to Alice at ${config.host}:${config.port}: ${(error as Error).message}\n`);
+  process.exit(1);
+}
+session.on('message', (m) => log.debug({ direction: m.direction, code: m.code, phase: m.phase }, `${m.direction === 'out' ? '->' : '<-'} ${m.name}`));
+session.on('connection', (c) => (c.state === 'closed' ? log.debug(c, 'connection closed') : log.warn(c, `connection ${c.state}`)));
+process.on('unhandledRejection', (error) => log.error({ err: String(error) }, 'unexpected rejection'));
+
+if (command === 'probe') {
+  const result = await probe(session, { keyHash: simulatedKeyHash(config.sim) });
+  finish(json ? JSON.stringify(result) : formatProbe(result), result.ok ? 0 : 1);
+} else {
+  const controller = new AbortController();
+  process.on('SIGINT', () => {
+    if (controller.signal.aborted) {
+      process.stderr.write(`\n${PROGRAM}: interrupted again: quitting now\n`);
+      process.exit(130);
+    }
+    controller.abort();
+    process.stderr.write(`\n${PROGRAM}: interrupted: finishing the current frame, then disconnecting (Ctrl-C again to quit now)\n`);
+  });
+  const summary = await runFrames(session, simulatedReceiver(config), {
+    frames: config.frames,
+    signal: controller.signal,
+    ...(json ? {} : { onProgress: progressPrinter(process.stdout) }),
+  });
+  try {
+    await session.disconnect();
+  } catch (error) {
+    log.warn({ err: (error as Error).message }, 'disconnection failed');
+  }
+  finish(json ? JSON.stringify(summary) : formatSummary(summary), runExitCode(summary));
+}

@@ -1,0 +1,302 @@
+/**
+ * The command lines, spawned as processes over real TCP: `qosst-bob run` and
+ * `probe` against our daemon, option errors (exit 2), `npm start`, and the
+ * daemon's own command line (SIGTERM, bad options, bad TOML).
+ */
+import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer, type AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ConfigError, loadBobConfig } from '../src/bob/config.ts';
+import { runExitCode, runFrames, type FrameProgress } from '../src/bob/run.ts';
+import { BobSession } from '../src/bob/session.ts';
+import { createSimulatedBob } from '../src/sim/bob-sim.ts';
+import { startTestAlice, type TestAlice } from './support/alice.ts';
+import { startWrongAlice, type OverrideFn } from './support/wrong-alice.ts';
+
+const ROOT = resolve(import.meta.dirname, '..');
+
+interface Ran {
+  code: number | null;
+  signal: NodeJS.Signals | null;
+  stdout: string;
+  stderr: string;
+}
+
+function start(script: string, args: string[]): ChildProcessWithoutNullStreams {
+  return spawn(process.execPath, ['--import', 'tsx', script, ...args], { cwd: ROOT, env: { ...process.env, FORCE_COLOR: '0' } });
+}
+
+function finished(child: ChildProcessWithoutNullStreams, timeoutMs = 25_000): Promise<Ran> {
+  let stdout = '';
+  let stderr = '';
+  child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
+  child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => {
+      child.kill('SIGKILL');
+      reject(new Error(`timed out; stdout: ${stdout}\nstderr: ${stderr}`));
+    }, timeoutMs);
+    child.on('close', (code, signal) => {
+      clearTimeout(timer);
+      resolve({ code, signal, stdout, stderr });
+    });
+  });
+}
+
+const run = (script: string, args: string[]) => finished(start(script, args));
+const bob = (...args: string[]) => run('src/cli/bob.ts', args);
+
+/** Resolves with the first line of the child's standard output that matches. */
+function lineMatching(child: ChildProcessWithoutNullStreams, pattern: RegExp, timeoutMs = 20_000): Promise<string> {
+  return new Promise((resolve, reject) => {
+    let buffer = '';
+    const timer = setTimeout(() => reject(new Error(`no line matching ${pattern}; got: ${buffer}`)), timeoutMs);
+    const onData = (d: Buffer) => {
+      buffer += d.toString();
+      const line = buffer.split('\n').find((l) => pattern.test(l));
+      if (line !== undefined) {
+        clearTimeout(timer);
+        child.stdout.off('data', onData);
+        resolve(line);
+      }
+    };
+    child.stdout.on('data', onData);
+  });
+}
+
+/** A port nobody listens on. */
+async function closedPort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()));
+  const { port } = server.address() as AddressInfo;
+  await new Promise<void>((r) => server.close(() => r()));
+  return port;
+}
+
+let alice: TestAlice;
+let dir: string;
+beforeAll(async () => {
+  alice = await startTestAlice({ sim: { symbols: 10_000 } });
+  dir = mkdtempSync(join(tmpdir(), 'qosst-bob-cli-'));
+});
+afterAll(async () => {
+  await alice.close();
+  rmSync(dir, { recursive: true, force: true });
+});
+
+describe('runFrames (the loop of run and npm start)', () => {
+  async function runAgainst(override: OverrideFn, frames: number, signal?: AbortSignal) {
+    const wrong = await startWrongAlice(override);
+    const session = await BobSession.connect({ port: wrong.port, answerTimeoutMs: 2000 });
+    const progress: FrameProgress[] = [];
+    try {
+      const summary = await runFrames(session, createSimulatedBob({ symbols: 1000 }), { frames, onProgress: (p) => progress.push(p), signal });
+      await session.disconnect();
+      return { summary, progress, received: wrong.received };
+    } finally {
+      await wrong.close();
+    }
+  }
+
+  it('a failed frame counts as aborted, Alice is told (ABORT), and the next frame runs', async () => {
+    const { summary, progress, received } = await runAgainst(
+      (request, _content, count) => (request === 'EC_VERIFICATION' && count === 1 ? { answer: 'EC_VERIFICATION_FAIL', content: { error_message: 'Keys are not equal.' } } : undefined),
+      3,
+    );
+    expect(summary.frames).toEqual({ attempted: 3, completed: 2, denied: 0, aborted: 1 });
+    expect(summary.errors).toEqual([{ frame: 1, phase: 'error-correction', error: 'FrameFailedError', message: expect.stringContaining('Keys are not equal.') }]);
+    expect(summary.keyBits).toBeGreaterThan(0);
+    expect(runExitCode(summary)).toBe(1);
+    expect(received.filter((n) => n === 'ABORT')).toHaveLength(1);
+    expect(received.at(-1)).toBe('DISCONNECTION');
+    expect(progress.filter((p) => p.phase === 'aborted').map((p) => p.frame)).toEqual([1]);
+    expect(progress.filter((p) => p.phase === 'completed').map((p) => p.frame)).toEqual([2, 3]);
+  });
+
+  it('refusals and Alice\'s ABORT count as aborted frames; PE_DENIED as denied', async () => {
+    const { summary } = await runAgainst((request, _content, count) => {
+      if (request === 'QIE_TRIGGER' && count === 1) return { answer: 'UNEXPECTED_COMMAND', content: { code: 142 } };
+      if (request === 'PA_REQUEST' && count === 1) return { answer: 'ABORT', content: { abort_message: 'Physical tempering.' } };
+      if (request === 'PE_FINISHED' && count === 3) return { answer: 'PE_DENIED', content: { deny_message: 'Excess noise too high.' } };
+      return undefined;
+    }, 4);
+    expect(summary.frames).toEqual({ attempted: 4, completed: 1, denied: 1, aborted: 2 });
+    expect(summary.errors.map((e) => [e.frame, e.error])).toEqual([
+      [1, 'RefusedError'],
+      [2, 'FrameAbortedError'],
+    ]);
+    expect(runExitCode(summary)).toBe(1);
+  });
+
+  it('once the signal is aborted, no new frame starts', async () => {
+    const controller = new AbortController();
+    const { summary } = await runAgainst((request) => {
+      if (request === 'FRAME_ENDED') controller.abort();
+      return undefined;
+    }, 0, controller.signal);
+    expect(summary.frames).toEqual({ attempted: 1, completed: 1, denied: 0, aborted: 0 });
+    expect(summary.interrupted).toBe(true);
+    expect(runExitCode(summary)).toBe(0);
+  });
+});
+
+describe('qosst-bob run', () => {
+  it('--frames 2 --json prints only the JSON summary and exits 0', async () => {
+    const r = await bob('run', '--frames', '2', '--json', '--port', String(alice.port));
+    expect(r.code, r.stderr).toBe(0);
+    const lines = r.stdout.trim().split('\n');
+    expect(lines).toHaveLength(1);
+    const summary = JSON.parse(lines[0]!);
+    expect(summary.frames).toEqual({ attempted: 2, completed: 2, denied: 0, aborted: 0 });
+    expect(summary.keyBits).toBeGreaterThan(0);
+    expect(summary.errors).toEqual([]);
+  });
+
+  it('shows progress per phase (not a terminal) and a summary table', async () => {
+    const r = await bob('run', '--port', String(alice.port));
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stdout).toMatch(/frame 1\/1 +quantum-information-exchange +\d+\.\d\d s/);
+    expect(r.stdout).toMatch(/frame 1\/1 +completed .* key bits/);
+    expect(r.stdout).toMatch(/Summary\n +frames attempted +1\n +completed +1\n +denied +0\n +aborted +0\n +key bits +\d+\n +errors +0/);
+  });
+
+  it('--frames 0 runs until SIGINT, finishes the frame, disconnects and exits 0', async () => {
+    const child = start('src/cli/bob.ts', ['run', '--frames', '0', '--port', String(alice.port)]);
+    const done = finished(child);
+    await lineMatching(child, /completed/);
+    child.kill('SIGINT');
+    const r = await done;
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stderr).toContain('finishing the current frame');
+    expect(r.stdout).toMatch(/interrupted +yes/);
+    expect(r.stdout).toMatch(/aborted +0/);
+  });
+
+  it('exits 1 when Alice cannot be reached', async () => {
+    const r = await bob('run', '--json', '--port', String(await closedPort()));
+    expect(r.code).toBe(1);
+    expect(r.stderr).toContain('cannot connect to Alice');
+  });
+});
+
+describe('qosst-bob probe', () => {
+  it('--json: ok true, every step allowed, exit 0', async () => {
+    const r = await bob('probe', '--json', '--port', String(alice.port));
+    expect(r.code, r.stderr).toBe(0);
+    const result = JSON.parse(r.stdout);
+    expect(result.ok).toBe(true);
+    expect(result.steps.length).toBeGreaterThan(15);
+    for (const s of result.steps) expect(Object.keys(s).sort()).toEqual(['allowed', 'answer', 'note', 'request']);
+    expect(result.steps.every((s: { allowed: boolean }) => s.allowed)).toBe(true);
+    expect(result.steps.at(-1)).toMatchObject({ request: 'DISCONNECTION', answer: 'DISCONNECTION_ACK' });
+  });
+
+  it('prints a table', async () => {
+    const r = await bob('probe', '--port', String(alice.port));
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stdout).toMatch(/^request +answer +allowed +note/);
+    expect(r.stdout).toMatch(/PE_FINISHED +PE_APPROVED +yes/);
+    expect(r.stdout).toContain('ok: every one of the');
+  });
+});
+
+describe('qosst-bob options', () => {
+  it('--help, and --help for each command', async () => {
+    const general = await bob('--help');
+    expect(general.code).toBe(0);
+    expect(general.stdout).toContain('Commands');
+    expect(general.stdout).toMatch(/run +run frames/);
+    const runHelp = await bob('run', '--help');
+    expect(runHelp.stdout).toContain('--frames N');
+    const probeHelp = await bob('probe', '-h');
+    expect(probeHelp.stdout).toContain('conformance check');
+  });
+
+  it.each([
+    [['run', '--bogus'], /--bogus/],
+    [['run', '--port', 'abc'], /--port: "abc" is not a number/],
+    [['fly'], /unknown command "fly"/],
+  ])('%j exits 2 with a message', async (args, message) => {
+    const r = await bob(...args);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(message);
+    expect(r.stdout).toBe('');
+  });
+
+  it.each([
+    [['run', '--frames=-1'], /frames: Too small/],
+    [['run', '--port', '70000'], /port: Too big/],
+    [[], /a command is required/],
+    [['run', 'now'], /unexpected argument "now"/],
+    [['probe', '--frames', '2'], /--frames is only valid for "run"/],
+    [['run', '--auth', 'ed25519'], /secret_key: required with auth = "ed25519"/],
+    [['run', '--header-order', 'sideways'], /header_order/],
+  ])('%j is refused with a message naming the option or key', (args, message) => {
+    expect(() => loadBobConfig(args)).toThrow(ConfigError);
+    expect(() => loadBobConfig(args)).toThrow(message);
+  });
+
+  it('defaults, and the command line over the defaults', () => {
+    const loaded = loadBobConfig(['run', '--frames', '3', '--versions', 'QOSST/0.1', '--sim-seed', 's']);
+    expect(loaded).toMatchObject({
+      help: false,
+      command: 'run',
+      json: false,
+      config: { host: '127.0.0.1', port: 8181, auth: 'none', serial_number: 'QOSST/0002', frames: 3, versions: ['QOSST/0.1'], sim: { seed: 's', symbols: 10_000 } },
+    });
+  });
+
+  it('reads a TOML config; the command line wins; an unknown key exits 2 naming it', async () => {
+    const good = join(dir, 'bob.toml');
+    writeFileSync(good, `port = 1\nframes = 1\n[sim]\nestimation_symbols = 50\n`);
+    const r = await bob('run', '--json', '--config', good, '--port', String(alice.port));
+    expect(r.code, r.stderr).toBe(0);
+    expect(JSON.parse(r.stdout).frames.completed).toBe(1);
+
+    const bad = join(dir, 'bad-bob.toml');
+    writeFileSync(bad, `port = 8181\n[sim]\nsymbolz = 3\n`);
+    const b = await bob('run', '--config', bad);
+    expect(b.code).toBe(2);
+    expect(b.stderr).toContain('symbolz');
+  });
+});
+
+describe('npm start', () => {
+  it('runs the daemon and three frames, prints the summary, exits 0', async () => {
+    const r = await run('src/main.ts', []);
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stdout).toMatch(/frame 3\/3 +completed/);
+    expect(r.stdout).toMatch(/frames attempted +3\n +completed +3/);
+  });
+});
+
+describe('qosst-alice', () => {
+  it('serves Bob, then stops on SIGTERM with exit code 0', async () => {
+    const child = start('src/cli/alice.ts', ['--port', '0', '--log-format', 'json']);
+    const done = finished(child);
+    const line = await lineMatching(child, /Alice listening/);
+    const { port } = JSON.parse(line) as { port: number };
+    expect(port).toBeGreaterThan(0);
+    const r = await bob('run', '--json', '--port', String(port));
+    expect(r.code, r.stderr).toBe(0);
+    child.kill('SIGTERM');
+    expect((await done).code).toBe(0);
+  });
+
+  it('--port abc exits 2 naming --port', async () => {
+    const r = await run('src/cli/alice.ts', ['--port', 'abc']);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain('--port');
+  });
+
+  it('a TOML config with an unknown key exits 2 naming the key', async () => {
+    const bad = join(dir, 'bad-alice.toml');
+    writeFileSync(bad, `port = 0\nlisten_backlog = 5\n`);
+    const r = await run('src/cli/alice.ts', ['--config', bad]);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain('listen_backlog');
+  });
+});

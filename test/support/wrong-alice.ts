@@ -1,0 +1,131 @@
+/**
+ * A small stand-in Alice for probe tests: a raw TCP server on our codec
+ * (`Channel('alice', none)` + `FrameDecoder`) that answers every request
+ * the way the specification allows, with no state checks, except where an
+ * override says otherwise. It records every message it receives.
+ */
+import { once } from 'node:events';
+import { createServer, type AddressInfo, type Server, type Socket } from 'node:net';
+import { noneAuthenticator } from '../../src/protocol/auth/none.ts';
+import { Channel } from '../../src/protocol/channel.ts';
+import { Code, type MessageName } from '../../src/protocol/codes.ts';
+import { FrameDecoder } from '../../src/protocol/frame.ts';
+
+export type Content = Record<string, unknown> | null;
+
+/** What to do instead of the right answer: another message, nothing at all, or close the socket. */
+export type Override = { answer: MessageName; content?: Content } | 'close' | 'silent';
+
+/** Called for each request; `count` is how many of that name were received, this one included. */
+export type OverrideFn = (request: MessageName, content: Content, count: number) => Override | undefined;
+
+export interface WrongAlice {
+  port: number;
+  /** Names of the messages received, in order (`code N` for unknown codes). */
+  received: string[];
+  close(): Promise<void>;
+}
+
+/** Symbols in the stand-in's frames: indices from this one on are out of bound. */
+export const FRAME_SIZE = 100_000;
+
+/** The answer a permissive, conforming Alice gives. */
+function rightAnswer(request: MessageName, content: Content): { answer: MessageName; content?: Content } {
+  switch (request) {
+    case 'IDENTIFICATION_REQUEST':
+      return { answer: 'IDENTIFICATION_RESPONSE', content: { serial_number: 'QOSST/0001' } };
+    case 'INITIALIZATION_REQUEST':
+      return { answer: 'INITIALIZATION_ACCEPTED' };
+    case 'INITIALIZATION_REQUEST_CONFIG':
+      return { answer: 'INITIALIZATION_CONFIG', content: { config: {} } };
+    case 'REQUEST_POLARISATION_RECOVERY':
+      return { answer: 'POLARISATION_RECOVERY_ACK' };
+    case 'END_POLARISATION_RECOVERY':
+      return { answer: 'POLARISATION_RECOVERY_ENDED' };
+    case 'QIE_REQUEST':
+      return { answer: 'QIE_READY' };
+    case 'QIE_TRIGGER':
+      return { answer: 'QIE_EMISSION_STARTED' };
+    case 'QIE_ACQUISITION_ENDED':
+      return { answer: 'QIE_ENDED' };
+    case 'PE_SYMBOLS_REQUEST': {
+      const indices = (content?.indices ?? []) as number[];
+      const bad = indices.find((i) => i >= FRAME_SIZE);
+      if (bad !== undefined) return { answer: 'PE_SYMBOLS_ERROR', content: { error_message: `Indice ${bad} is out of bound for array of size ${FRAME_SIZE}.` } };
+      return { answer: 'PE_SYMBOLS_RESPONSE', content: { symbols_real: indices.map(() => 1), symbols_imag: indices.map(() => -1) } };
+    }
+    case 'PE_NPHOTON_REQUEST':
+      return { answer: 'PE_NPHOTON_RESPONSE', content: { n_photon: 1.54 } };
+    case 'PE_FINISHED':
+      return Number(content?.key_rate) > 0 ? { answer: 'PE_APPROVED' } : { answer: 'PE_DENIED', content: { deny_message: 'Key rate is null.' } };
+    case 'EC_INITIALIZATION':
+      return { answer: 'EC_READY' };
+    case 'EC_BLOCK':
+      return { answer: 'EC_BLOCK_ACK' };
+    case 'EC_REMAINING':
+      return { answer: 'EC_REMAINING_ACK' };
+    case 'EC_VERIFICATION':
+      return { answer: 'EC_VERIFICATION_SUCCESS' };
+    case 'PA_REQUEST':
+      return { answer: 'PA_SUCCESS' };
+    case 'FRAME_ENDED':
+      return { answer: 'FRAME_ENDED_ACK', content: { frame_uuid: content?.frame_uuid } };
+    case 'CHANGE_PARAMETER_REQUEST':
+      return { answer: 'PARAMETER_UNKOWN', content: { parameter: content?.parameter } };
+    case 'ABORT':
+      return { answer: 'ABORT_ACK' };
+    case 'INVALID_RESPONSE':
+      return { answer: 'INVALID_RESPONSE_ACK' };
+    case 'DISCONNECTION':
+      return { answer: 'DISCONNECTION_ACK' };
+    default:
+      return { answer: 'UNEXPECTED_COMMAND', content: { code: Code[request] } };
+  }
+}
+
+export async function startWrongAlice(override: OverrideFn = () => undefined): Promise<WrongAlice> {
+  const received: string[] = [];
+  const sockets = new Set<Socket>();
+  const server: Server = createServer((socket) => {
+    sockets.add(socket);
+    socket.on('close', () => sockets.delete(socket));
+    socket.on('error', () => undefined);
+    const channel = new Channel('alice', noneAuthenticator);
+    const decoder = new FrameDecoder();
+    const counts = new Map<string, number>();
+    socket.on('data', (chunk: Buffer) => {
+      for (const decoded of decoder.push(chunk)) {
+        const inbound = channel.open(decoded);
+        if (inbound.kind === 'unknown-code') {
+          received.push(`code ${inbound.code}`);
+          // As the deployed Alice: no content (wire notes 16).
+          socket.write(channel.seal(Code.UNKOWN_COMMAND, null));
+          continue;
+        }
+        if (inbound.kind !== 'message') continue;
+        const { name, content } = inbound.message;
+        received.push(name);
+        const count = (counts.get(name) ?? 0) + 1;
+        counts.set(name, count);
+        const chosen = override(name, content as Content, count) ?? rightAnswer(name, content as Content);
+        if (chosen === 'silent') continue;
+        if (chosen === 'close') {
+          socket.destroy();
+          return;
+        }
+        socket.write(channel.seal(Code[chosen.answer], chosen.content ?? null));
+        if (name === 'DISCONNECTION' && chosen.answer === 'DISCONNECTION_ACK') socket.end();
+      }
+    });
+  });
+  server.listen(0, '127.0.0.1');
+  await once(server, 'listening');
+  return {
+    port: (server.address() as AddressInfo).port,
+    received,
+    close: async () => {
+      for (const s of sockets) s.destroy();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+    },
+  };
+}
