@@ -1,5 +1,7 @@
 /** The Stately inspector, streamed to a local WebSocket receiver: a whole frame's actors, events and states arrive. */
+import { execFile } from 'node:child_process';
 import { once } from 'node:events';
+import { promisify } from 'node:util';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { WebSocketServer } from 'ws';
@@ -34,7 +36,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await alice.close();
-  inspection.stop();
+  await inspection.stop();
   receiver.close();
 });
 
@@ -55,6 +57,17 @@ it('streams a whole frame of Alice and Bob to a ws:// receiver', async () => {
   for (const stage of ['quantum-information-exchange', 'parameter-estimation', 'error-correction', 'privacy-amplification', 'end-of-frame']) {
     expect(states.some((s) => s.includes(stage)), stage).toBe(true);
   }
+});
+
+it('bob run --inspect ws:// streams the CLI\'s frames', async () => {
+  const before = received.length;
+  const { stdout } = await promisify(execFile)(
+    process.execPath,
+    ['--import', 'tsx', 'src/cli/bob.ts', 'run', '--frames', '1', '--json', '--port', String(alice.port), '--sim-symbols', '2000', '--inspect', url],
+    { cwd: new URL('..', import.meta.url).pathname },
+  );
+  expect(JSON.parse(stdout).frames.completed).toBe(1);
+  await expect.poll(() => received.slice(before).some((e) => e.type === '@xstate.event' && e.event?.type === 'answer.FRAME_ENDED_ACK'), { timeout: 5000 }).toBe(true);
 });
 
 it('refuses a target that is neither sky nor ws://', () => {

@@ -43,6 +43,8 @@ export const bobConfigSchema = z
     log_format: z.enum(['auto', 'pretty', 'json']).default('auto'),
     /** `run`: frames to run; 0 = until interrupted. */
     frames: z.number().int().nonnegative().default(1),
+    /** `run`: Stately inspector target, `sky` or a ws:// URL. */
+    inspect: z.string().min(1).optional(),
     sim: simSchema.default(simSchema.parse({})),
   })
   .superRefine((c, ctx) => {
@@ -77,6 +79,7 @@ const OPTIONS: Record<string, OptionSpec> = {
   'sim-seed': { type: 'string', key: 'sim.seed' },
   'sim-estimation-symbols': { type: 'string', key: 'sim.estimation_symbols', number: true },
   frames: { type: 'string', key: 'frames', number: true, only: 'run' },
+  inspect: { type: 'string', key: 'inspect', only: 'run' },
   json: { type: 'boolean' },
 };
 
@@ -145,6 +148,8 @@ specification) counts as aborted and the next frame starts.
 Ctrl-C finishes the current frame, then disconnects (twice: quit at once).
 
   --frames N                  frames to run (default 1; 0 = until interrupted)
+  --inspect TARGET            stream Bob's statechart to Stately's inspector: sky
+                              (online, prints the live URL) or ws://host:port
   --json                      only the summary, as one JSON object:
                               {"frames":{"attempted","completed","denied","aborted"},
                                "keyBits","errors":[...],"interrupted","elapsedMs"}

@@ -36,7 +36,7 @@ async function stop(signal: string): Promise<void> {
   stopping = true;
   log.info({ signal }, 'stopping: emission off, sockets closed');
   await daemon.close();
-  inspection?.stop();
+  await inspection?.stop();
   process.exit(0);
 }
 process.on('SIGINT', () => void stop('SIGINT'));

@@ -4,6 +4,7 @@ import { ConfigError, helpFor, loadBobConfig, sessionOptions, simulatedReceiver 
 import { formatProbe, probe, simulatedKeyHash } from '../bob/probe.ts';
 import { formatSummary, progressPrinter, runExitCode, runFrames } from '../bob/run.ts';
 import { BobSession, type ConnectOptions } from '../bob/session.ts';
+import { createInspection, type Inspection } from '../inspect.ts';
 import { createLogger } from '../log.ts';
 
 const PROGRAM = 'qosst-bob';
@@ -31,10 +32,13 @@ const { command, config, json } = loaded;
 const log = createLogger({ level: config.log_level, format: config.log_format, fd: 2, name: 'bob' });
 
 let options: ConnectOptions;
+let inspection: Inspection | undefined;
 try {
   options = sessionOptions(config);
+  inspection = config.inspect ? createInspection(config.inspect, (e) => log.warn({ err: e.message }, 'inspector')) : undefined;
+  if (inspection) options.inspect = inspection.inspect;
 } catch (error) {
-  process.stderr.write(`${PROGRAM}: auth: ${(error as Error).message}\n`);
+  process.stderr.write(`${PROGRAM}: ${(error as Error).message}\n`);
   process.exit(2);
 }
 
@@ -72,5 +76,6 @@ if (command === 'probe') {
   } catch (error) {
     log.warn({ err: (error as Error).message }, 'disconnection failed');
   }
+  await inspection?.stop();
   finish(json ? JSON.stringify(summary) : formatSummary(summary), runExitCode(summary));
 }
