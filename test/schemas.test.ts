@@ -1,3 +1,4 @@
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { CODES, ERROR_CODES, MESSAGE_NAMES, PHASES, codeName, type MessageName } from '../src/protocol/codes.ts';
 import { CONTENT, validateContent } from '../src/protocol/schemas.ts';
@@ -119,6 +120,25 @@ describe('JSON as Python writes it', () => {
     const parsed = parseJsonText('{"hash": 385789897481570657, "small": 12345678901234567890.5, "neg": -9223372036854775808}');
     expect(parsed).toEqual({ ok: true, value: { hash: 385789897481570657n, small: 12345678901234567890.5, neg: -9223372036854775808n } });
     expect(pyStringify(parsed.ok && parsed.value)).toBe('{"hash": 385789897481570657, "small": 1.2345678901234567e+19, "neg": -9223372036854775808}');
+  });
+
+  it('writes arrays of numbers exactly as element by element, whichever path it takes', () => {
+    fc.assert(
+      fc.property(fc.array(fc.oneof(fc.double({ noNaN: true, noDefaultInfinity: true }), fc.integer(), fc.maxSafeInteger())), (xs) => {
+        expect(pyStringify(xs)).toBe(`[${xs.map((x) => pyStringify(x)).join(', ')}]`);
+      }),
+    );
+    const long = Array.from({ length: 5000 }, (_, i) => (i % 97 === 0 ? 1e-5 * i : Math.sin(i) * 1.7));
+    expect(pyStringify(long)).toBe(`[${long.map((x) => pyStringify(x)).join(', ')}]`);
+    expect(pyStringify([0.5, 1e-5, 2])).toBe('[0.5, 1e-05, 2]');
+    expect(pyStringify([0.5, 2 ** 60])).toBe('[0.5, 1.152921504606847e+18]');
+  });
+
+  it('keeps long floats as numbers and long integers as bigints', () => {
+    expect(parseJsonText('{"x": [0.12345678901234567, 1.2345678901234567e+30, 12345678901234567]}')).toEqual({
+      ok: true,
+      value: { x: [0.12345678901234567, 1.2345678901234567e30, 12345678901234567n] },
+    });
   });
 
   it('parse errors are values', () => {

@@ -11,9 +11,11 @@ export interface JsonObject {
   [key: string]: JsonValue;
 }
 
-// Any integer beyond 2^53 has at least 16 digits; text without such a run
-// parses exactly with the native parser, which is an order of magnitude faster.
-const LONG_DIGIT_RUN = /\d{16}/;
+// Any integer beyond 2^53 has at least 16 digits; text without such an
+// integer (16 digits neither after a digit or a point, nor before a point or
+// an exponent: floats lose nothing in a double) parses exactly with the
+// native parser, which is several times faster.
+const LONG_INTEGER = /(?<![\d.])\d{16,}(?![\d.eE])/;
 const INTEGER_TEXT = /^-?\d+$/;
 
 function parseNumber(text: string): number | bigint {
@@ -27,7 +29,7 @@ export type ParseResult = { ok: true; value: JsonValue } | { ok: false; reason: 
 /** Parses JSON text; never throws. */
 export function parseJsonText(text: string): ParseResult {
   try {
-    const value = LONG_DIGIT_RUN.test(text)
+    const value = LONG_INTEGER.test(text)
       ? (losslessParse(text, null, parseNumber) as JsonValue)
       : (JSON.parse(text) as JsonValue);
     return { ok: true, value };
@@ -67,6 +69,54 @@ function pyNumber(x: number): string {
   return `${mantissa}e${exponent[0]}${exponent.slice(1).padStart(2, '0')}`;
 }
 
+/** Numbers JSON.stringify already writes as Python does. */
+function nativeForm(x: number): boolean {
+  if (Number.isSafeInteger(x)) return true;
+  const magnitude = Math.abs(x);
+  return magnitude >= 1e-4 && magnitude < 1e16 && !Number.isInteger(x);
+}
+
+const COMMA = 0x2c;
+const SPACE = 0x20;
+
+/** Python's ", " separator; a byte loop beats String.replaceAll threefold on long runs (numbers are ASCII). */
+function spaceCommas(text: string): string {
+  if (text.length < 1024) return text.replaceAll(',', ', ');
+  const src = Buffer.from(text, 'latin1');
+  let commas = 0;
+  for (let i = 0; i < src.length; i++) if (src[i] === COMMA) commas++;
+  const out = Buffer.allocUnsafe(src.length + commas);
+  let j = 0;
+  for (let i = 0; i < src.length; i++) {
+    const byte = src[i]!;
+    out[j++] = byte;
+    if (byte === COMMA) out[j++] = SPACE;
+  }
+  return out.toString('latin1');
+}
+
+const stringifyRun = (values: unknown[]) => spaceCommas(JSON.stringify(values).slice(1, -1));
+
+/**
+ * Symbol and syndrome arrays (numbers only): runs of numbers that the native
+ * JSON.stringify writes as Python does go through it; the rare others
+ * (below 1e-4, integral beyond 2^53) through pyNumber.
+ */
+function pyNumberArray(values: unknown[]): string | undefined {
+  const parts: string[] = [];
+  let start = 0;
+  for (let i = 0; i < values.length; i++) {
+    const x = values[i];
+    if (typeof x !== 'number') return undefined;
+    if (nativeForm(x)) continue;
+    if (i > start) parts.push(stringifyRun(values.slice(start, i)));
+    parts.push(pyNumber(x));
+    start = i + 1;
+  }
+  if (values.length > start) parts.push(stringifyRun(start === 0 ? values : values.slice(start)));
+  return `[${parts.join(', ')}]`;
+}
+
 /** Serialises like Python's `json.dumps(value)` with default arguments. */
 export function pyStringify(value: unknown): string {
   switch (typeof value) {
@@ -80,7 +130,7 @@ export function pyStringify(value: unknown): string {
       return value ? 'true' : 'false';
     case 'object': {
       if (value === null) return 'null';
-      if (Array.isArray(value)) return `[${value.map(pyStringify).join(', ')}]`;
+      if (Array.isArray(value)) return pyNumberArray(value) ?? `[${value.map(pyStringify).join(', ')}]`;
       const parts: string[] = [];
       for (const key of Object.keys(value)) {
         const v = (value as Record<string, unknown>)[key];
