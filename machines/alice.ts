@@ -12,7 +12,7 @@ import { and, assign, emit, fromPromise, setup, type PromiseActorLogic } from 'x
 import { CODES, type MessageName } from '../src/protocol/codes.ts';
 import { merge, Resolver, type Config } from './compose.ts';
 import type { Layout, Mount, Stage } from './layout.ts';
-import { EFFECTS, REFUSALS, type AnswerDef, type EffectName, type PhaseDef, type RequestDef, type UpdateName } from './phase.ts';
+import { EFFECTS, REFUSALS, sessionUpdate, type AnswerDef, type EffectName, type PhaseDef, type RequestDef, type UpdateName } from './phase.ts';
 
 export interface RequestInfo {
   readonly name: MessageName;
@@ -138,16 +138,8 @@ const aliceSetup = setup({
     forgetIdentification: assign({ identified: false }),
     update: assign(({ context }, params: { update: UpdateName }) => {
       const content = context.request?.content;
-      switch (params.update) {
-        case 'identify':
-          return { identified: true, peerSerialNumber: String(content?.serial_number) };
-        case 'forget':
-          return { identified: false };
-        case 'startFrame':
-          return { frameUuid: String(content?.frame_uuid) };
-        case 'endFrame':
-          return { frameUuid: null };
-      }
+      const peer = params.update === 'identify' ? { peerSerialNumber: String(content?.serial_number) } : {};
+      return { ...sessionUpdate(params.update, content), ...peer };
     }),
     failEffect: assign({
       failure: ({ context, event }) =>

@@ -12,7 +12,7 @@ import { assign, emit, setup } from 'xstate';
 import type { MessageName } from '../src/protocol/codes.ts';
 import { merge, Resolver, type AcceptedRequest, type Config } from './compose.ts';
 import type { Layout, Stage } from './layout.ts';
-import type { AnswerDef, UpdateName } from './phase.ts';
+import { sessionUpdate, type AnswerDef, type UpdateName } from './phase.ts';
 
 export interface BobRequest {
   name: MessageName;
@@ -110,19 +110,7 @@ const bobSetup = setup({
         content: answer.content ?? null,
       };
     }),
-    update: assign(({ context }, params: { update: UpdateName }) => {
-      const content = context.request?.content;
-      switch (params.update) {
-        case 'identify':
-          return { identified: true };
-        case 'forget':
-          return { identified: false };
-        case 'startFrame':
-          return { frameUuid: String(content?.frame_uuid) };
-        case 'endFrame':
-          return { frameUuid: null };
-      }
-    }),
+    update: assign(({ context }, params: { update: UpdateName }) => sessionUpdate(params.update, context.request?.content)),
     forgetIdentification: assign({ identified: false }),
     clearFrame: assign({ frameUuid: null }),
   },

@@ -46,6 +46,23 @@ export type RefusalName = keyof typeof REFUSALS;
 /** Context changes an answer makes, by name. */
 export type UpdateName = 'identify' | 'forget' | 'startFrame' | 'endFrame';
 
+/** What an update changes in either side's context, given the request it answers. */
+export function sessionUpdate(
+  update: UpdateName,
+  request: Readonly<Record<string, unknown>> | null | undefined,
+): { identified?: boolean; frameUuid?: string | null } {
+  switch (update) {
+    case 'identify':
+      return { identified: true };
+    case 'forget':
+      return { identified: false };
+    case 'startFrame':
+      return { frameUuid: String(request?.frame_uuid) };
+    case 'endFrame':
+      return { frameUuid: null };
+  }
+}
+
 /** `exit:<name>` leaves the phase; the session decides where that leads. */
 export type Target = string;
 

@@ -1,51 +1,12 @@
 /** A whole frame against our daemon over loopback TCP, with each authenticator. */
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { generateKeyPair, loadAuthenticator } from '../src/protocol/auth/index.ts';
 import type { Authenticator } from '../src/protocol/auth/authenticator.ts';
 import { frameSymbols, keyBits, keyHash, DEFAULT_SIM_SEED } from '../src/sim/frame-symbols.ts';
 import { FRAME_UUID, startTestAlice, type TestAlice } from './support/alice.ts';
+import { KEY_SETUPS } from './support/keys.ts';
 import { RawClient } from './support/raw-client.ts';
-import { vectorPath } from './support/vectors.ts';
 
-interface Setup {
-  alice: Record<string, unknown>;
-  bob: Authenticator;
-}
-
-function keySetups(): Record<string, () => Setup> {
-  const dir = mkdtempSync(join(tmpdir(), 'qosst-keys-'));
-  return {
-    none: () => ({ alice: { auth: 'none' }, bob: loadAuthenticator({ algorithm: 'none' }) }),
-    ed25519: () => {
-      const a = generateKeyPair('ed25519', dir, 'alice');
-      const b = generateKeyPair('ed25519', dir, 'bob');
-      return {
-        alice: { auth: 'ed25519', secret_key: a.secretKeyFile, peer_public_key: b.publicKeyFile },
-        bob: loadAuthenticator({ algorithm: 'ed25519', secretKeyFile: b.secretKeyFile, peerPublicKeyFile: a.publicKeyFile }),
-      };
-    },
-    // The deployed peers' own Falcon key files.
-    falcon512: () => ({
-      alice: {
-        auth: 'falcon512',
-        secret_key: vectorPath('falcon-alice-secret_key.json'),
-        peer_public_key: vectorPath('falcon-bob-public_key.json'),
-      },
-      bob: loadAuthenticator({
-        algorithm: 'falcon512',
-        secretKeyFile: vectorPath('falcon-bob-secret_key.json'),
-        peerPublicKeyFile: vectorPath('falcon-alice-public_key.json'),
-      }),
-    }),
-  };
-}
-
-const setups = keySetups();
-
-for (const [algorithm, make] of Object.entries(setups)) {
+for (const [algorithm, make] of Object.entries(KEY_SETUPS)) {
   describe(`a whole frame with ${algorithm}`, () => {
     let alice: TestAlice;
     let bobAuth: Authenticator;

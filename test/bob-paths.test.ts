@@ -13,7 +13,8 @@ import type { ContentOf } from '../src/protocol/schemas.ts';
 import { DEFAULT_SIM_SEED, frameSymbols } from '../src/sim/frame-symbols.ts';
 import { createSimulatedBob } from '../src/sim/bob-sim.ts';
 import { FRAME_UUID, OTHER_UUID } from './support/alice.ts';
-import { KEY_SETUPS, startObservedAlice, waitFor, type Algorithm, type KeySetup, type ObservedAlice } from './support/bob-harness.ts';
+import { startObservedAlice, waitFor, type ObservedAlice } from './support/bob-harness.ts';
+import { KEY_SETUPS, type Algorithm, type KeySetup } from './support/keys.ts';
 import { RawClient } from './support/raw-client.ts';
 import { fullKeyHash, SIM_SYMBOLS, stimulus } from './support/stimuli.ts';
 

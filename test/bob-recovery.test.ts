@@ -23,7 +23,6 @@ import { createSimulatedBob } from '../src/sim/bob-sim.ts';
 import { FRAME_UUID } from './support/alice.ts';
 import {
   compliantAnswer,
-  KEY_SETUPS,
   startFakeAlice,
   startObservedAlice,
   waitFor,
@@ -31,6 +30,7 @@ import {
   type FakeReply,
   type ObservedAlice,
 } from './support/bob-harness.ts';
+import { KEY_SETUPS } from './support/keys.ts';
 import { SIM_SYMBOLS } from './support/stimuli.ts';
 
 const FAST_RECONNECT = { attempts: 4, initialDelayMs: 10, maxDelayMs: 40 };

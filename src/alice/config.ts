@@ -2,10 +2,8 @@
  * The daemon's configuration: a TOML file (`--config FILE`) and command-line
  * options, validated by one zod schema; the command line wins.
  */
-import { readFileSync } from 'node:fs';
-import { parseArgs } from 'node:util';
-import { parse as parseToml } from 'smol-toml';
 import { z } from 'zod';
+import { ConfigError, parseCommandLine, resolveConfig, type OptionSpec } from '../config.ts';
 import { ALGORITHMS } from '../protocol/auth/authenticator.ts';
 import { DEFAULT_MAX_CONTENT_LENGTH } from '../protocol/frame.ts';
 import { LOG_LEVELS } from '../log.ts';
@@ -50,10 +48,8 @@ export const aliceConfigSchema = z
 
 export type AliceConfig = z.infer<typeof aliceConfigSchema>;
 
-export class ConfigError extends Error {}
-
 /** Command-line options and the config key each sets (`--sim-symbols` -> `sim.symbols`). */
-const OPTIONS = {
+const OPTIONS: Record<string, OptionSpec> = {
   host: { type: 'string', key: 'host' },
   port: { type: 'string', key: 'port', number: true },
   'serial-number': { type: 'string', key: 'serial_number' },
@@ -75,7 +71,7 @@ const OPTIONS = {
   'sim-seed': { type: 'string', key: 'sim.seed' },
   'sim-max-excess-noise': { type: 'string', key: 'sim.max_excess_noise', number: true },
   'sim-dsp-delay-ms': { type: 'string', key: 'sim.dsp_delay_ms', number: true },
-} as const;
+};
 
 export const HELP = `qosst-alice: the QOSST control-protocol daemon for Alice (the emitter).
 
@@ -124,59 +120,13 @@ Logs and inspection
 Exit codes: 0 after SIGINT/SIGTERM (emission stopped, sockets closed),
 2 for an invalid option or configuration (the message names the key).`;
 
-function setPath(target: Record<string, unknown>, path: string, value: unknown): void {
-  const [head, tail] = path.split('.') as [string, string | undefined];
-  if (tail === undefined) target[head] = value;
-  else setPath((target[head] ??= {}) as Record<string, unknown>, tail, value);
-}
-
-function describeIssues(error: z.ZodError): string {
-  return error.issues.map((i) => `${i.path.length ? i.path.join('.') : '(file)'}: ${i.message}`).join('\n');
-}
-
 export type CliResult = { help: true } | { help: false; config: AliceConfig };
 
 /** Parses the command line and the config file; throws ConfigError with a message naming the key. */
 export function loadAliceConfig(argv: readonly string[]): CliResult {
-  let parsed;
-  try {
-    parsed = parseArgs({
-      args: [...argv],
-      options: {
-        ...Object.fromEntries(Object.entries(OPTIONS).map(([name, o]) => [name, { type: o.type }])),
-        config: { type: 'string' },
-        help: { type: 'boolean', short: 'h' },
-      },
-      allowPositionals: false,
-      strict: true,
-    });
-  } catch (error) {
-    throw new ConfigError(`${(error as Error).message}\nSee --help.`);
-  }
-  const values = parsed.values as Record<string, string | boolean | undefined>;
-  if (values.help) return { help: true };
-
-  let raw: Record<string, unknown> = {};
-  if (typeof values.config === 'string') {
-    try {
-      raw = parseToml(readFileSync(values.config, 'utf8')) as Record<string, unknown>;
-    } catch (error) {
-      throw new ConfigError(`config file ${values.config}: ${(error as Error).message}`);
-    }
-  }
-  for (const [name, option] of Object.entries(OPTIONS)) {
-    const value = values[name];
-    if (typeof value !== 'string') continue;
-    let v: unknown = value;
-    if ('number' in option) {
-      v = Number(value);
-      if (value.trim() === '' || Number.isNaN(v)) throw new ConfigError(`--${name}: "${value}" is not a number`);
-    } else if ('list' in option) {
-      v = value.split(',').map((s) => s.trim()).filter(Boolean);
-    }
-    setPath(raw, option.key, v);
-  }
-  const result = aliceConfigSchema.safeParse(raw);
-  if (!result.success) throw new ConfigError(`invalid configuration:\n${describeIssues(result.error)}`);
-  return { help: false, config: result.data };
+  const line = parseCommandLine(argv, OPTIONS, false);
+  if (line.values.help) return { help: true };
+  return { help: false, config: resolveConfig(aliceConfigSchema, line, OPTIONS) };
 }
+
+export { ConfigError };

@@ -4,10 +4,8 @@
  * Mirrors the daemon's (src/alice/config.ts): same authentication options,
  * same error style (the message names the key), exit code 2.
  */
-import { readFileSync } from 'node:fs';
-import { parseArgs } from 'node:util';
-import { parse as parseToml } from 'smol-toml';
 import { z } from 'zod';
+import { ConfigError, parseCommandLine, resolveConfig, type OptionSpec } from '../config.ts';
 import { ALGORITHMS } from '../protocol/auth/authenticator.ts';
 import { DEFAULT_MAX_CONTENT_LENGTH } from '../protocol/frame.ts';
 import { loadAuthenticator } from '../protocol/auth/index.ts';
@@ -56,9 +54,6 @@ export const bobConfigSchema = z
 
 export type BobConfig = z.infer<typeof bobConfigSchema>;
 
-export class ConfigError extends Error {}
-
-type OptionSpec = { type: 'string' | 'boolean'; key?: string; number?: true; list?: true; only?: BobCommand };
 
 /** Command-line options and the config key each sets (`--sim-symbols` -> `sim.symbols`). */
 const OPTIONS: Record<string, OptionSpec> = {
@@ -187,72 +182,22 @@ export function helpFor(command: BobCommand | null): string {
   return command === 'run' ? RUN_HELP : command === 'probe' ? PROBE_HELP : HELP;
 }
 
-function setPath(target: Record<string, unknown>, path: string, value: unknown): void {
-  const [head, tail] = path.split('.') as [string, string | undefined];
-  if (tail === undefined) target[head] = value;
-  else setPath((target[head] ??= {}) as Record<string, unknown>, tail, value);
-}
-
-function describeIssues(error: z.ZodError): string {
-  return error.issues.map((i) => `${i.path.length ? i.path.join('.') : '(file)'}: ${i.message}`).join('\n');
-}
-
 export type BobCliResult =
   | { help: true; command: BobCommand | null }
   | { help: false; command: BobCommand; config: BobConfig; json: boolean };
 
 /** Parses the command line and the config file; throws ConfigError with a message naming the key. */
 export function loadBobConfig(argv: readonly string[]): BobCliResult {
-  let parsed;
-  try {
-    parsed = parseArgs({
-      args: [...argv],
-      options: {
-        ...Object.fromEntries(Object.entries(OPTIONS).map(([name, o]) => [name, { type: o.type }])),
-        config: { type: 'string' },
-        help: { type: 'boolean', short: 'h' },
-      },
-      allowPositionals: true,
-      strict: true,
-    });
-  } catch (error) {
-    throw new ConfigError(`${(error as Error).message}\nSee --help.`);
-  }
-  const values = parsed.values as Record<string, string | boolean | undefined>;
-  const [name, ...extra] = parsed.positionals;
+  const line = parseCommandLine(argv, OPTIONS, true);
+  const [name, ...extra] = line.positionals;
   if (name !== undefined && !(COMMANDS as readonly string[]).includes(name)) {
     throw new ConfigError(`unknown command "${name}" (expected ${COMMANDS.join(' or ')})\nSee --help.`);
   }
   const command = (name ?? null) as BobCommand | null;
-  if (values.help) return { help: true, command };
+  if (line.values.help) return { help: true, command };
   if (command === null) throw new ConfigError(`a command is required: ${COMMANDS.join(' or ')}\nSee --help.`);
   if (extra.length > 0) throw new ConfigError(`unexpected argument "${extra[0]}"\nSee --help.`);
-
-  let raw: Record<string, unknown> = {};
-  if (typeof values.config === 'string') {
-    try {
-      raw = parseToml(readFileSync(values.config, 'utf8')) as Record<string, unknown>;
-    } catch (error) {
-      throw new ConfigError(`config file ${values.config}: ${(error as Error).message}`);
-    }
-  }
-  for (const [option, spec] of Object.entries(OPTIONS)) {
-    const value = values[option];
-    if (value === undefined) continue;
-    if (spec.only && spec.only !== command) throw new ConfigError(`--${option} is only valid for "${spec.only}"\nSee ${command} --help.`);
-    if (typeof value !== 'string' || spec.key === undefined) continue;
-    let v: unknown = value;
-    if (spec.number) {
-      v = Number(value);
-      if (value.trim() === '' || Number.isNaN(v)) throw new ConfigError(`--${option}: "${value}" is not a number`);
-    } else if (spec.list) {
-      v = value.split(',').map((s) => s.trim()).filter(Boolean);
-    }
-    setPath(raw, spec.key, v);
-  }
-  const result = bobConfigSchema.safeParse(raw);
-  if (!result.success) throw new ConfigError(`invalid configuration:\n${describeIssues(result.error)}`);
-  return { help: false, command, config: result.data, json: values.json === true };
+  return { help: false, command, config: resolveConfig(bobConfigSchema, line, OPTIONS, command), json: line.values.json === true };
 }
 
 /** The session options of a configuration (reads the key files: throws if they cannot be read). */
@@ -278,3 +223,5 @@ export function simulatedReceiver(config: BobConfig): SimulatedBob {
     estimationSymbols: config.sim.estimation_symbols,
   });
 }
+
+export { ConfigError };

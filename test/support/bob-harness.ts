@@ -2,10 +2,8 @@
  * Test support for Bob's driver: key setups per algorithm, our daemon with a
  * message log and switchable backend faults, and a small scripted fake Alice.
  */
-import { mkdtempSync } from 'node:fs';
 import { createServer, type AddressInfo, type Socket } from 'node:net';
 import { once } from 'node:events';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { pino } from 'pino';
@@ -19,49 +17,11 @@ export interface MessageEvent {
   name: string;
   code: number;
 }
-import type { Authenticator } from '../../src/protocol/auth/authenticator.ts';
-import { generateKeyPair, loadAuthenticator } from '../../src/protocol/auth/index.ts';
 import { noneAuthenticator } from '../../src/protocol/auth/none.ts';
 import { Channel } from '../../src/protocol/channel.ts';
 import { CODES, type MessageName } from '../../src/protocol/codes.ts';
 import { FrameDecoder, type Message } from '../../src/protocol/frame.ts';
 import type { SimulatedAlice } from '../../src/sim/alice-sim.ts';
-import { vectorPath } from './vectors.ts';
-
-export type Algorithm = 'none' | 'ed25519' | 'falcon512';
-
-export interface KeySetup {
-  /** Alice's config keys for the algorithm. */
-  alice: Record<string, unknown>;
-  /** Bob's authenticator, paired with Alice's keys. */
-  bob: Authenticator;
-}
-
-/** The same key setups as test/alice-frame.test.ts: fresh ed25519 pairs, the deployed peers' Falcon key files. */
-export const KEY_SETUPS: Record<Algorithm, () => KeySetup> = {
-  none: () => ({ alice: { auth: 'none' }, bob: loadAuthenticator({ algorithm: 'none' }) }),
-  ed25519: () => {
-    const dir = mkdtempSync(join(tmpdir(), 'qosst-bob-keys-'));
-    const a = generateKeyPair('ed25519', dir, 'alice');
-    const b = generateKeyPair('ed25519', dir, 'bob');
-    return {
-      alice: { auth: 'ed25519', secret_key: a.secretKeyFile, peer_public_key: b.publicKeyFile },
-      bob: loadAuthenticator({ algorithm: 'ed25519', secretKeyFile: b.secretKeyFile, peerPublicKeyFile: a.publicKeyFile }),
-    };
-  },
-  falcon512: () => ({
-    alice: {
-      auth: 'falcon512',
-      secret_key: vectorPath('falcon-alice-secret_key.json'),
-      peer_public_key: vectorPath('falcon-bob-public_key.json'),
-    },
-    bob: loadAuthenticator({
-      algorithm: 'falcon512',
-      secretKeyFile: vectorPath('falcon-bob-secret_key.json'),
-      peerPublicKeyFile: vectorPath('falcon-alice-public_key.json'),
-    }),
-  }),
-};
 
 /** Faults the wrapped simulated emitter can be told to show; reset them after each test. */
 export interface Faults {
