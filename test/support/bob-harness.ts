@@ -2,9 +2,6 @@
  * Test support for Bob's driver: key setups per algorithm, our daemon with a
  * message log and switchable backend faults, and a small scripted fake Alice.
  */
-import { createServer, type AddressInfo, type Socket } from 'node:net';
-import { once } from 'node:events';
-import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { pino } from 'pino';
 import type { AliceBackend, AliceSessionBackend } from '../../src/alice/backend.ts';
@@ -17,11 +14,10 @@ export interface MessageEvent {
   name: string;
   code: number;
 }
-import { noneAuthenticator } from '../../src/protocol/auth/none.ts';
-import { Channel } from '../../src/protocol/channel.ts';
 import { CODES, type MessageName } from '../../src/protocol/codes.ts';
-import { FrameDecoder, type Message } from '../../src/protocol/frame.ts';
+import type { Message } from '../../src/protocol/frame.ts';
 import type { SimulatedAlice } from '../../src/sim/alice-sim.ts';
+import { startScriptedAlice } from './scripted-alice.ts';
 
 /** Faults the wrapped simulated emitter can be told to show; reset them after each test. */
 export interface Faults {
@@ -117,42 +113,18 @@ export interface FakeAlice {
  */
 export async function startFakeAlice(answer: (message: Message) => FakeReply | null): Promise<FakeAlice> {
   const received: Message[] = [];
-  const sockets = new Set<Socket>();
-  const server = createServer((socket) => {
-    sockets.add(socket);
-    const decoder = new FrameDecoder();
-    const channel = new Channel('alice', noneAuthenticator);
-    socket.on('error', () => undefined);
-    socket.on('close', () => sockets.delete(socket));
-    socket.on('data', (chunk: Buffer) => {
-      for (const decoded of decoder.push(chunk)) {
-        const inbound = channel.open(decoded);
-        if (inbound.kind !== 'message') {
-          socket.destroy();
-          return;
-        }
-        const message = inbound.message;
-        received.push(message);
-        let reply = answer(message);
-        if (reply === null && message.name === 'INVALID_RESPONSE') reply = { name: 'INVALID_RESPONSE_ACK' };
-        if (reply === null && message.name === 'DISCONNECTION') reply = { name: 'DISCONNECTION_ACK' };
-        if (reply === null) continue;
-        const code = 'code' in reply ? reply.code : CODES[reply.name].code;
-        socket.write(channel.seal(code, reply.content ?? null));
-        if (message.name === 'DISCONNECTION') socket.end();
-      }
-    });
+  const scripted = await startScriptedAlice((inbound, connection) => {
+    if (inbound.kind !== 'message') return connection.destroy();
+    const message = inbound.message;
+    received.push(message);
+    let reply = answer(message);
+    if (reply === null && message.name === 'INVALID_RESPONSE') reply = { name: 'INVALID_RESPONSE_ACK' };
+    if (reply === null && message.name === 'DISCONNECTION') reply = { name: 'DISCONNECTION_ACK' };
+    if (reply === null) return;
+    connection.reply('code' in reply ? reply.code : CODES[reply.name].code, reply.content ?? null);
+    if (message.name === 'DISCONNECTION') connection.end();
   });
-  server.listen(0, '127.0.0.1');
-  await once(server, 'listening');
-  return {
-    port: (server.address() as AddressInfo).port,
-    received,
-    close: async () => {
-      for (const s of sockets) s.destroy();
-      await new Promise<void>((resolve) => server.close(() => resolve()));
-    },
-  };
+  return { ...scripted, received };
 }
 
 /** Answers every request of a normal frame as a compliant Alice would (no PE and beyond). */

@@ -4,12 +4,8 @@
  * the way the specification allows, with no state checks, except where an
  * override says otherwise. It records every message it receives.
  */
-import { once } from 'node:events';
-import { createServer, type AddressInfo, type Server, type Socket } from 'node:net';
-import { noneAuthenticator } from '../../src/protocol/auth/none.ts';
-import { Channel } from '../../src/protocol/channel.ts';
 import { Code, type MessageName } from '../../src/protocol/codes.ts';
-import { FrameDecoder } from '../../src/protocol/frame.ts';
+import { startScriptedAlice } from './scripted-alice.ts';
 
 export type Content = Record<string, unknown> | null;
 
@@ -85,47 +81,24 @@ function rightAnswer(request: MessageName, content: Content): { answer: MessageN
 
 export async function startWrongAlice(override: OverrideFn = () => undefined): Promise<WrongAlice> {
   const received: string[] = [];
-  const sockets = new Set<Socket>();
-  const server: Server = createServer((socket) => {
-    sockets.add(socket);
-    socket.on('close', () => sockets.delete(socket));
-    socket.on('error', () => undefined);
-    const channel = new Channel('alice', noneAuthenticator);
-    const decoder = new FrameDecoder();
-    const counts = new Map<string, number>();
-    socket.on('data', (chunk: Buffer) => {
-      for (const decoded of decoder.push(chunk)) {
-        const inbound = channel.open(decoded);
-        if (inbound.kind === 'unknown-code') {
-          received.push(`code ${inbound.code}`);
-          // As the deployed Alice: no content (wire notes 16).
-          socket.write(channel.seal(Code.UNKOWN_COMMAND, null));
-          continue;
-        }
-        if (inbound.kind !== 'message') continue;
-        const { name, content } = inbound.message;
-        received.push(name);
-        const count = (counts.get(name) ?? 0) + 1;
-        counts.set(name, count);
-        const chosen = override(name, content as Content, count) ?? rightAnswer(name, content as Content);
-        if (chosen === 'silent') continue;
-        if (chosen === 'close') {
-          socket.destroy();
-          return;
-        }
-        socket.write(channel.seal(Code[chosen.answer], chosen.content ?? null));
-        if (name === 'DISCONNECTION' && chosen.answer === 'DISCONNECTION_ACK') socket.end();
-      }
-    });
+  const counts = new Map<string, number>();
+  const scripted = await startScriptedAlice((inbound, connection) => {
+    if (inbound.kind === 'unknown-code') {
+      received.push(`code ${inbound.code}`);
+      // As the deployed Alice: no content (wire notes 16).
+      connection.reply(Code.UNKOWN_COMMAND, null);
+      return;
+    }
+    if (inbound.kind !== 'message') return;
+    const { name, content } = inbound.message;
+    received.push(name);
+    const count = (counts.get(name) ?? 0) + 1;
+    counts.set(name, count);
+    const chosen = override(name, content as Content, count) ?? rightAnswer(name, content as Content);
+    if (chosen === 'silent') return;
+    if (chosen === 'close') return connection.destroy();
+    connection.reply(Code[chosen.answer], chosen.content ?? null);
+    if (name === 'DISCONNECTION' && chosen.answer === 'DISCONNECTION_ACK') connection.end();
   });
-  server.listen(0, '127.0.0.1');
-  await once(server, 'listening');
-  return {
-    port: (server.address() as AddressInfo).port,
-    received,
-    close: async () => {
-      for (const s of sockets) s.destroy();
-      await new Promise<void>((resolve) => server.close(() => resolve()));
-    },
-  };
+  return { ...scripted, received };
 }
