@@ -6,7 +6,10 @@
 import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { parse as parseToml } from 'smol-toml';
-import type { z } from 'zod';
+import { z } from 'zod';
+import { ALGORITHMS } from './protocol/auth/authenticator.ts';
+import { DEFAULT_MAX_CONTENT_LENGTH } from './protocol/frame.ts';
+import { QOSST_VERSIONS } from './protocol/versions.ts';
 
 export class ConfigError extends Error {}
 
@@ -86,3 +89,37 @@ export function resolveConfig<S extends z.ZodType>(
   }
   return result.data;
 }
+
+/** The keys both programs have: authentication, framing and logs. */
+export const sharedFields = {
+  versions: z.array(z.string().min(1)).min(1).default([...QOSST_VERSIONS]),
+  auth: z.enum(ALGORITHMS).default('none'),
+  secret_key: z.string().min(1).optional(),
+  peer_public_key: z.string().min(1).optional(),
+  header_order: z.enum(['deployed', 'spec']).default('deployed'),
+  max_content_length: z.number().int().positive().default(DEFAULT_MAX_CONTENT_LENGTH),
+  log_format: z.enum(['auto', 'pretty', 'json']).default('auto'),
+};
+
+/** With ed25519 or falcon512, both key files are required. */
+export function requireKeyFiles(c: { auth: string; secret_key?: string; peer_public_key?: string }, ctx: z.RefinementCtx): void {
+  if (c.auth === 'none') return;
+  for (const key of ['secret_key', 'peer_public_key'] as const) {
+    if (c[key] === undefined) ctx.addIssue({ code: 'custom', path: [key], message: `required with auth = "${c.auth}"` });
+  }
+}
+
+/** The options both programs have, with the config key each sets. */
+export const SHARED_OPTIONS: Record<string, OptionSpec> = {
+  host: { type: 'string', key: 'host' },
+  port: { type: 'string', key: 'port', number: true },
+  'serial-number': { type: 'string', key: 'serial_number' },
+  versions: { type: 'string', key: 'versions', list: true },
+  auth: { type: 'string', key: 'auth' },
+  'secret-key': { type: 'string', key: 'secret_key' },
+  'peer-public-key': { type: 'string', key: 'peer_public_key' },
+  'header-order': { type: 'string', key: 'header_order' },
+  'max-content-length': { type: 'string', key: 'max_content_length', number: true },
+  'log-level': { type: 'string', key: 'log_level' },
+  'log-format': { type: 'string', key: 'log_format' },
+};

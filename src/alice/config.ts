@@ -3,13 +3,12 @@
  * options, validated by one zod schema; the command line wins.
  */
 import { z } from 'zod';
-import { ConfigError, parseCommandLine, resolveConfig, type OptionSpec } from '../config.ts';
-import { ALGORITHMS } from '../protocol/auth/authenticator.ts';
+import { ConfigError, parseCommandLine, requireKeyFiles, resolveConfig, sharedFields, SHARED_OPTIONS, type OptionSpec } from '../config.ts';
 import { DEFAULT_MAX_CONTENT_LENGTH } from '../protocol/frame.ts';
+import { QOSST_VERSIONS } from '../protocol/versions.ts';
 import { LOG_LEVELS } from '../log.ts';
 
 export const DEFAULT_PORT = 8181;
-export const DEFAULT_VERSIONS = ['QOSST/0.2', 'QOSST/0.1'];
 
 const simSchema = z.strictObject({
   symbols: z.number().int().positive().max(50_000_000).default(10_000),
@@ -24,46 +23,25 @@ export const aliceConfigSchema = z
     host: z.string().min(1).default('127.0.0.1'),
     port: z.number().int().min(0).max(65535).default(DEFAULT_PORT),
     serial_number: z.string().min(1).default('QOSST/0001'),
-    versions: z.array(z.string().min(1)).min(1).default(DEFAULT_VERSIONS),
-    auth: z.enum(ALGORITHMS).default('none'),
-    secret_key: z.string().min(1).optional(),
-    peer_public_key: z.string().min(1).optional(),
-    header_order: z.enum(['deployed', 'spec']).default('deployed'),
-    max_content_length: z.number().int().positive().default(DEFAULT_MAX_CONTENT_LENGTH),
+    ...sharedFields,
     max_auth_failures: z.number().int().positive().default(3),
     ban_seconds: z.number().nonnegative().default(300),
     emitter_wait_seconds: z.number().nonnegative().default(30),
     log_level: z.enum(LOG_LEVELS).default('info'),
-    log_format: z.enum(['auto', 'pretty', 'json']).default('auto'),
     inspect: z.string().min(1).optional(),
     review_port: z.number().int().min(0).max(65535).optional(),
     sim: simSchema.default(simSchema.parse({})),
   })
-  .superRefine((c, ctx) => {
-    if (c.auth === 'none') return;
-    for (const key of ['secret_key', 'peer_public_key'] as const) {
-      if (c[key] === undefined) ctx.addIssue({ code: 'custom', path: [key], message: `required with auth = "${c.auth}"` });
-    }
-  });
+  .superRefine(requireKeyFiles);
 
 export type AliceConfig = z.infer<typeof aliceConfigSchema>;
 
 /** Command-line options and the config key each sets (`--sim-symbols` -> `sim.symbols`). */
 const OPTIONS: Record<string, OptionSpec> = {
-  host: { type: 'string', key: 'host' },
-  port: { type: 'string', key: 'port', number: true },
-  'serial-number': { type: 'string', key: 'serial_number' },
-  versions: { type: 'string', key: 'versions', list: true },
-  auth: { type: 'string', key: 'auth' },
-  'secret-key': { type: 'string', key: 'secret_key' },
-  'peer-public-key': { type: 'string', key: 'peer_public_key' },
-  'header-order': { type: 'string', key: 'header_order' },
-  'max-content-length': { type: 'string', key: 'max_content_length', number: true },
+  ...SHARED_OPTIONS,
   'max-auth-failures': { type: 'string', key: 'max_auth_failures', number: true },
   'ban-seconds': { type: 'string', key: 'ban_seconds', number: true },
   'emitter-wait-seconds': { type: 'string', key: 'emitter_wait_seconds', number: true },
-  'log-level': { type: 'string', key: 'log_level' },
-  'log-format': { type: 'string', key: 'log_format' },
   inspect: { type: 'string', key: 'inspect' },
   'review-port': { type: 'string', key: 'review_port', number: true },
   'sim-symbols': { type: 'string', key: 'sim.symbols', number: true },
@@ -86,7 +64,7 @@ Connection
   --port N                    TCP port (default ${DEFAULT_PORT}; 0 picks a free one)
   --serial-number S           Alice's serial number (default QOSST/0001)
   --versions V1,V2            compatible protocol versions, preferred first
-                              (default ${DEFAULT_VERSIONS.join(',')})
+                              (default ${QOSST_VERSIONS.join(',')})
   --header-order ORDER        deployed (header length first, as the Python peers)
                               or spec (digest length first, as the prose) (default deployed)
   --max-content-length N      largest content accepted, in bytes (default ${DEFAULT_MAX_CONTENT_LENGTH})

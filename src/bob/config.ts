@@ -5,14 +5,14 @@
  * same error style (the message names the key), exit code 2.
  */
 import { z } from 'zod';
-import { ConfigError, parseCommandLine, resolveConfig, type OptionSpec } from '../config.ts';
-import { ALGORITHMS } from '../protocol/auth/authenticator.ts';
+import { ConfigError, parseCommandLine, requireKeyFiles, resolveConfig, sharedFields, SHARED_OPTIONS, type OptionSpec } from '../config.ts';
 import { DEFAULT_MAX_CONTENT_LENGTH } from '../protocol/frame.ts';
 import { loadAuthenticator } from '../protocol/auth/index.ts';
 import { createSimulatedBob, type SimulatedBob } from '../sim/bob-sim.ts';
 import { DEFAULT_SIM_SEED } from '../sim/frame-symbols.ts';
 import { LOG_LEVELS } from '../log.ts';
-import { DEFAULT_BOB_VERSIONS, type ConnectOptions } from './session.ts';
+import { QOSST_VERSIONS } from '../protocol/versions.ts';
+import type { ConnectOptions } from './session.ts';
 
 export const DEFAULT_PORT = 8181;
 export const COMMANDS = ['run', 'probe'] as const;
@@ -30,45 +30,24 @@ export const bobConfigSchema = z
     host: z.string().min(1).default('127.0.0.1'),
     port: z.number().int().min(1).max(65535).default(DEFAULT_PORT),
     serial_number: z.string().min(1).default('QOSST/0002'),
-    versions: z.array(z.string().min(1)).min(1).default([...DEFAULT_BOB_VERSIONS]),
-    auth: z.enum(ALGORITHMS).default('none'),
-    secret_key: z.string().min(1).optional(),
-    peer_public_key: z.string().min(1).optional(),
-    header_order: z.enum(['deployed', 'spec']).default('deployed'),
-    max_content_length: z.number().int().positive().default(DEFAULT_MAX_CONTENT_LENGTH),
+    ...sharedFields,
     answer_timeout_seconds: z.number().positive().default(60),
     log_level: z.enum(LOG_LEVELS).default('warn'),
-    log_format: z.enum(['auto', 'pretty', 'json']).default('auto'),
     /** `run`: frames to run; 0 = until interrupted. */
     frames: z.number().int().nonnegative().default(1),
     /** `run`: Stately inspector target, `sky` or a ws:// URL. */
     inspect: z.string().min(1).optional(),
     sim: simSchema.default(simSchema.parse({})),
   })
-  .superRefine((c, ctx) => {
-    if (c.auth === 'none') return;
-    for (const key of ['secret_key', 'peer_public_key'] as const) {
-      if (c[key] === undefined) ctx.addIssue({ code: 'custom', path: [key], message: `required with auth = "${c.auth}"` });
-    }
-  });
+  .superRefine(requireKeyFiles);
 
 export type BobConfig = z.infer<typeof bobConfigSchema>;
 
 
 /** Command-line options and the config key each sets (`--sim-symbols` -> `sim.symbols`). */
 const OPTIONS: Record<string, OptionSpec> = {
-  host: { type: 'string', key: 'host' },
-  port: { type: 'string', key: 'port', number: true },
-  'serial-number': { type: 'string', key: 'serial_number' },
-  versions: { type: 'string', key: 'versions', list: true },
-  auth: { type: 'string', key: 'auth' },
-  'secret-key': { type: 'string', key: 'secret_key' },
-  'peer-public-key': { type: 'string', key: 'peer_public_key' },
-  'header-order': { type: 'string', key: 'header_order' },
-  'max-content-length': { type: 'string', key: 'max_content_length', number: true },
+  ...SHARED_OPTIONS,
   'answer-timeout-seconds': { type: 'string', key: 'answer_timeout_seconds', number: true },
-  'log-level': { type: 'string', key: 'log_level' },
-  'log-format': { type: 'string', key: 'log_format' },
   'sim-symbols': { type: 'string', key: 'sim.symbols', number: true },
   'sim-variance': { type: 'string', key: 'sim.variance', number: true },
   'sim-seed': { type: 'string', key: 'sim.seed' },
@@ -83,7 +62,7 @@ const COMMON_OPTIONS = `Connection
   --port N                    Alice's TCP port (default ${DEFAULT_PORT})
   --serial-number S           Bob's serial number (default QOSST/0002)
   --versions V1,V2            compatible protocol versions, the one to try first first
-                              (default ${DEFAULT_BOB_VERSIONS.join(',')}); Bob retries once with
+                              (default ${QOSST_VERSIONS.join(',')}); Bob retries once with
                               the version Alice names in INVALID_QOSST_VERSION if it is listed
   --header-order ORDER        deployed (header length first, as the Python peers)
                               or spec (digest length first, as the prose) (default deployed)

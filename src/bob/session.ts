@@ -15,6 +15,7 @@ import { noneAuthenticator } from '../protocol/auth/none.ts';
 import type { Inbound } from '../protocol/channel.ts';
 import { CODES, describeCode, type MessageName } from '../protocol/codes.ts';
 import type { HeaderOrder } from '../protocol/frame.ts';
+import { QOSST_VERSIONS } from '../protocol/versions.ts';
 import type { JsonObject } from '../protocol/json.ts';
 import { validateContent, type ContentOf } from '../protocol/schemas.ts';
 import {
@@ -51,7 +52,6 @@ export interface Answer<N extends MessageName = MessageName> {
   content: Record<string, unknown> | null;
 }
 
-export const DEFAULT_BOB_VERSIONS = ['QOSST/0.2', 'QOSST/0.1'] as const;
 
 /** What the session tells listeners: every message in and out, and connection changes. */
 export interface SessionEvents {
@@ -77,7 +77,7 @@ export class BobSession extends EventEmitter<SessionEvents> {
       port: options.port ?? 8181,
       auth: options.auth ?? noneAuthenticator,
       serialNumber: options.serialNumber ?? 'QOSST/0002',
-      versions: options.versions ?? DEFAULT_BOB_VERSIONS,
+      versions: options.versions ?? QOSST_VERSIONS,
       headerOrder: options.headerOrder ?? 'deployed',
       maxContentLength: options.maxContentLength ?? 64 * 1024 * 1024,
       answerTimeoutMs: options.answerTimeoutMs ?? 60_000,
