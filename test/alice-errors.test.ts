@@ -489,6 +489,36 @@ describe('a backend whose photonNumber throws', () => {
   });
 });
 
+describe('a backend whose answer is not valid content', () => {
+  let alice: TestAlice;
+  let sim: SimulatedAlice;
+  beforeAll(async () => {
+    sim = createSimulatedAlice({ symbols: 2000 });
+    const backend = {
+      openSession: (info: Parameters<SimulatedAlice['openSession']>[0]) => {
+        const session = sim.openSession(info);
+        return new Proxy(session, {
+          get: (target, property) => (property === 'photonNumber' ? async () => Number.NaN : Reflect.get(target, property).bind(target)),
+        });
+      },
+      close: () => sim.close(),
+    };
+    alice = await startTestAlice({}, backend);
+  });
+  afterAll(() => alice.close());
+
+  it('a NaN photon number: ABORT naming the field, nothing unencodable sent, the session kept', async () => {
+    const client = await identified(alice);
+    await run(client, ['INITIALIZATION_REQUEST', { frame_uuid: FRAME_UUID }], ['QIE_REQUEST'], ['QIE_TRIGGER'], ['QIE_ACQUISITION_ENDED']);
+    expect(await client.request('PE_NPHOTON_REQUEST')).toMatchObject({
+      name: 'ABORT',
+      content: { abort_message: expect.stringContaining('n_photon') },
+    });
+    await shortFrame(client, OTHER_UUID);
+    expect(client.ended).toBe(false);
+  });
+});
+
 describe('broken streams', () => {
   let alice: TestAlice;
   beforeAll(async () => {

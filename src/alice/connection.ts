@@ -126,6 +126,12 @@ export class AliceConnection {
     this.drain();
   }
 
+  /** A fault of ours must end this session, never the daemon: the frame is discarded as for a vanished client. */
+  private fault(error: unknown): void {
+    this.log.error({ err: (error as Error).message, stack: (error as Error).stack }, 'internal error: session closed');
+    this.socket.destroy();
+  }
+
   private endOfStream(): void {
     for (const decoded of this.decoder.end()) this.queue.push(decoded);
     this.drain();
@@ -137,6 +143,8 @@ export class AliceConnection {
     try {
       while (!this.awaitingAnswer && !this.closed && this.queue.length > 0) this.handle(this.queue.shift()!);
       if (this.queue.length === 0 && this.socket.isPaused()) this.socket.resume();
+    } catch (error) {
+      this.fault(error);
     } finally {
       this.draining = false;
     }
@@ -196,7 +204,12 @@ export class AliceConnection {
   }
 
   private answer({ name, content }: AnswerEvent): void {
-    this.send(name, content);
+    try {
+      this.send(name, content);
+    } catch (error) {
+      this.fault(error);
+      return;
+    }
     this.awaitingAnswer = false;
     if (this.actor.getSnapshot().status === 'done') {
       this.socket.end();

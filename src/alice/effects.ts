@@ -6,7 +6,7 @@ import { fromPromise } from 'xstate';
 import type { EffectInput, EffectLogic, EffectOutput } from '../../machines/alice.ts';
 import type { EffectName } from '../../machines/phase.ts';
 import type { MessageName } from '../protocol/codes.ts';
-import type { ContentOf } from '../protocol/schemas.ts';
+import { validateContent, type ContentOf } from '../protocol/schemas.ts';
 import type { AliceSessionBackend, ParameterChange, Verdict } from './backend.ts';
 import type { EmitterLock } from './emitter-lock.ts';
 
@@ -45,7 +45,14 @@ function parameterAnswer(parameter: string, change: ParameterChange): EffectOutp
 
 export function aliceEffects(ctx: EffectsContext): Record<EffectName, EffectLogic> {
   const { backend, lock, owner } = ctx;
-  const effect = (run: (input: EffectInput) => Promise<EffectOutput>) => fromPromise<EffectOutput, EffectInput>(({ input }) => run(input));
+  // What the backend puts in an answer is checked like what Bob sends: a bad value aborts the frame, never the encoder.
+  const effect = (run: (input: EffectInput) => Promise<EffectOutput>) =>
+    fromPromise<EffectOutput, EffectInput>(async ({ input }) => {
+      const output = await run(input);
+      const valid = validateContent(output.answer, output.content ?? null);
+      if (!valid.ok) throw new Error(`the backend's answer is invalid: ${valid.error}`);
+      return output;
+    });
   const discard = async () => {
     try {
       await backend.discardFrame();
