@@ -19,7 +19,7 @@ export function createLogger(options: LogOptions): Logger {
   const usePretty = options.format === 'pretty' || (options.format !== 'json' && fd === 1 && process.stdout.isTTY);
   const base = { level: options.level as Level | 'silent', name: options.name, base: undefined };
   if (usePretty) {
-    return pino(base, pretty({ destination: fd, colorize: true, translateTime: 'HH:MM:ss.l', ignore: 'name', sync: true }));
+    return pino(base, pretty({ destination: fd, colorize: true, translateTime: 'HH:MM:ss.l', ignore: 'name,dir', singleLine: true, sync: true }));
   }
   return pino(base, pino.destination({ dest: fd, sync: true }));
 }
