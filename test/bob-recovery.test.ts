@@ -30,9 +30,10 @@ import {
   type FakeReply,
   type ObservedAlice,
 } from './support/bob-harness.ts';
-import { KEY_SETUPS } from './support/keys.ts';
+import { KEY_SETUPS, type Algorithm } from './support/keys.ts';
 import { SIM_SYMBOLS } from './support/stimuli.ts';
 
+const ALGORITHMS: readonly Algorithm[] = ['none', 'ed25519', 'falcon512'];
 const FAST_RECONNECT = { attempts: 4, initialDelayMs: 10, maxDelayMs: 40 };
 
 const alices: { close(): Promise<void> }[] = [];
@@ -90,41 +91,45 @@ describe('version negotiation', () => {
     expect(alice.since(0)).toEqual(['in:IDENTIFICATION_REQUEST', 'out:INVALID_QOSST_VERSION']);
   });
 
-  it('INVALID_QOSST_VERSION names a version Bob also speaks: he retries with it once', async () => {
-    const alice = await daemon();
-    const answers: { type: string; content?: unknown }[] = [];
-    const inspect = (e: InspectionEvent) => {
-      if (e.type === '@xstate.event' && e.event.type.startsWith('answer.')) answers.push(e.event as { type: string; content?: unknown });
-    };
-    const session = await bob(alice.port, { versions: ['QOSST/9.9', 'QOSST/0.2'], inspect });
-    expect(session.qosstVersion).toBe('QOSST/9.9');
-    expect(await session.identify()).toEqual({ name: 'IDENTIFICATION_RESPONSE', content: { serial_number: 'QOSST/0001' } });
-    expect(answers).toEqual([
-      expect.objectContaining({ type: 'answer.INVALID_QOSST_VERSION', content: { qosst_version: 'QOSST/0.2' } }),
-      expect.objectContaining({ type: 'answer.IDENTIFICATION_RESPONSE' }),
-    ]);
-    expect(session.qosstVersion).toBe('QOSST/0.2');
-    expect(session.identified).toBe(true);
-    expect(alice.since(0)).toEqual([
-      'in:IDENTIFICATION_REQUEST',
-      'out:INVALID_QOSST_VERSION',
-      'in:IDENTIFICATION_REQUEST',
-      'out:IDENTIFICATION_RESPONSE',
-    ]);
-  });
+  for (const algorithm of ALGORITHMS) {
+    it(`INVALID_QOSST_VERSION names a version Bob also speaks: he retries with it once (${algorithm})`, async () => {
+      const setup = KEY_SETUPS[algorithm]();
+      const alice = await daemon(setup.alice);
+      const answers: { type: string; content?: unknown }[] = [];
+      const inspect = (e: InspectionEvent) => {
+        if (e.type === '@xstate.event' && e.event.type.startsWith('answer.')) answers.push(e.event as { type: string; content?: unknown });
+      };
+      const session = await bob(alice.port, { versions: ['QOSST/9.9', 'QOSST/0.2'], inspect, auth: setup.bob });
+      expect(session.qosstVersion).toBe('QOSST/9.9');
+      expect(await session.identify()).toEqual({ name: 'IDENTIFICATION_RESPONSE', content: { serial_number: 'QOSST/0001' } });
+      expect(answers).toEqual([
+        expect.objectContaining({ type: 'answer.INVALID_QOSST_VERSION', content: { qosst_version: 'QOSST/0.2' } }),
+        expect.objectContaining({ type: 'answer.IDENTIFICATION_RESPONSE' }),
+      ]);
+      expect(session.qosstVersion).toBe('QOSST/0.2');
+      expect(session.identified).toBe(true);
+      expect(alice.since(0)).toEqual([
+        'in:IDENTIFICATION_REQUEST',
+        'out:INVALID_QOSST_VERSION',
+        'in:IDENTIFICATION_REQUEST',
+        'out:IDENTIFICATION_RESPONSE',
+      ]);
+    });
+  }
 });
 
 describe('authentication loss', () => {
-  /** A session with an accepted frame, against a daemon without authentication. */
-  async function initialized(): Promise<{ alice: ObservedAlice; session: BobSession }> {
-    const alice = await daemon();
-    const session = await bob(alice.port);
+  /** A session with an accepted frame. */
+  async function initialized(algorithm: Algorithm = 'none'): Promise<{ alice: ObservedAlice; session: BobSession }> {
+    const setup = KEY_SETUPS[algorithm]();
+    const alice = await daemon(setup.alice);
+    const session = await bob(alice.port, { auth: setup.bob });
     await session.identify();
     expect((await session.initialize({ frame_uuid: FRAME_UUID })).name).toBe('INITIALIZATION_ACCEPTED');
     return { alice, session };
   }
 
-  for (const algorithm of ['none', 'ed25519'] as const) {
+  for (const algorithm of ALGORITHMS) {
     it(`AUTHENTICATION_INVALID from Alice (${algorithm}): Bob identifies again and the step succeeds`, async () => {
       const setup = KEY_SETUPS[algorithm]();
       const alice = await daemon(setup.alice);
@@ -152,26 +157,28 @@ describe('authentication loss', () => {
     });
   }
 
-  it("Alice's answer does not verify on Bob's side: he identifies again and retries", async () => {
-    const { alice, session } = await initialized();
-    expect((await session.qie(async () => undefined)).name).toBe('QIE_ENDED');
-    const from = alice.messages.length;
-    // Alice's answer will echo a challenge Bob no longer expects.
-    corruptAfterNextSend(session, (chain) => {
-      chain.issued = 'X';
+  for (const algorithm of ALGORITHMS) {
+    it(`Alice's answer does not verify on Bob's side: he identifies again and retries (${algorithm})`, async () => {
+      const { alice, session } = await initialized(algorithm);
+      expect((await session.qie(async () => undefined)).name).toBe('QIE_ENDED');
+      const from = alice.messages.length;
+      // Alice's answer will echo a challenge Bob no longer expects.
+      corruptAfterNextSend(session, (chain) => {
+        chain.issued = 'X';
+      });
+      expect(await session.photonNumber()).toMatchObject({ name: 'PE_NPHOTON_RESPONSE' });
+      expect(alice.since(from)).toEqual([
+        'in:PE_NPHOTON_REQUEST',
+        'out:PE_NPHOTON_RESPONSE',
+        'in:IDENTIFICATION_REQUEST',
+        'out:IDENTIFICATION_RESPONSE',
+        'in:PE_NPHOTON_REQUEST',
+        'out:PE_NPHOTON_RESPONSE',
+      ]);
+      expect(session.identified).toBe(true);
+      expect(session.can('PE_FINISHED', { transmittance: 0.5, excess_noise: 0.1, key_rate: 1 })).toBe(true);
     });
-    expect(await session.photonNumber()).toMatchObject({ name: 'PE_NPHOTON_RESPONSE' });
-    expect(alice.since(from)).toEqual([
-      'in:PE_NPHOTON_REQUEST',
-      'out:PE_NPHOTON_RESPONSE',
-      'in:IDENTIFICATION_REQUEST',
-      'out:IDENTIFICATION_RESPONSE',
-      'in:PE_NPHOTON_REQUEST',
-      'out:PE_NPHOTON_RESPONSE',
-    ]);
-    expect(session.identified).toBe(true);
-    expect(session.can('PE_FINISHED', { transmittance: 0.5, excess_noise: 0.1, key_rate: 1 })).toBe(true);
-  });
+  }
 
   it('a second loss on the retry: AuthenticationError', async () => {
     const { alice, session } = await initialized();
@@ -195,30 +202,33 @@ describe('authentication loss', () => {
 });
 
 describe('connection loss', () => {
-  it('a pending call fails with FrameAbortedError, the session reconnects and identifies, a new frame completes', async () => {
-    const alice = await daemon();
-    const session = await bob(alice.port);
-    const states: string[] = [];
-    session.on('connection', (e) => states.push(e.state));
-    await session.identify();
-    expect((await session.initialize({ frame_uuid: FRAME_UUID })).name).toBe('INITIALIZATION_ACCEPTED');
+  for (const algorithm of ALGORITHMS) {
+    it(`a pending call fails with FrameAbortedError, the session reconnects and identifies, a new frame completes (${algorithm})`, async () => {
+      const setup = KEY_SETUPS[algorithm]();
+      const alice = await daemon(setup.alice);
+      const session = await bob(alice.port, { auth: setup.bob });
+      const states: string[] = [];
+      session.on('connection', (e) => states.push(e.state));
+      await session.identify();
+      expect((await session.initialize({ frame_uuid: FRAME_UUID })).name).toBe('INITIALIZATION_ACCEPTED');
 
-    alice.faults.prepareDelayMs = 300;
-    const pending = session.qie(async () => undefined).catch((e: unknown) => e);
-    await waitFor(() => alice.since(0).includes('in:QIE_REQUEST'), 2000, 'QIE_REQUEST at Alice');
-    for (const c of alice.server.sessions) c.destroy();
-    const error = await pending;
-    expect(error).toBeInstanceOf(FrameAbortedError);
-    expect(error).toMatchObject({ byAlice: false });
-    alice.faults.prepareDelayMs = 0;
+      alice.faults.prepareDelayMs = 300;
+      const pending = session.qie(async () => undefined).catch((e: unknown) => e);
+      await waitFor(() => alice.since(0).includes('in:QIE_REQUEST'), 2000, 'QIE_REQUEST at Alice');
+      for (const c of alice.server.sessions) c.destroy();
+      const error = await pending;
+      expect(error).toBeInstanceOf(FrameAbortedError);
+      expect(error).toMatchObject({ byAlice: false });
+      alice.faults.prepareDelayMs = 0;
 
-    await waitFor(() => session.identified, 3000, 'identified again');
-    expect(states).toEqual(['lost', 'restored']);
-    expect(session.frameUuid).toBeNull();
-    expect(alice.server.sessions.size).toBe(1);
-    const result = await runFrame(session, createSimulatedBob({ symbols: SIM_SYMBOLS }));
-    expect(result.status).toBe('completed');
-  });
+      await waitFor(() => session.identified, 3000, 'identified again');
+      expect(states).toEqual(['lost', 'restored']);
+      expect(session.frameUuid).toBeNull();
+      expect(alice.server.sessions.size).toBe(1);
+      const result = await runFrame(session, createSimulatedBob({ symbols: SIM_SYMBOLS }));
+      expect(result.status).toBe('completed');
+    });
+  }
 
   it('Alice gone for good: the call waiting for the reconnection rejects with ConnectionError', async () => {
     const alice = await daemon();
