@@ -542,49 +542,35 @@ describe('broken streams', () => {
     expect((await client.request('INITIALIZATION_REQUEST', content)).name).toBe('INITIALIZATION_PROPOSAL');
   });
 
-  it('a header announcing content above the limit closes the connection at once; the daemon goes on', async () => {
-    const client = await identified(alice);
-    const header = Buffer.from(
-      pyStringify({ code: CODES.INITIALIZATION_REQUEST.code, content_length: 5000, challenge: client.channel.chain.peer, next_challenge: 'ABCDEFGHIJKLMNO' }),
-    );
-    // Only the header: Alice must not wait for the 5000 bytes.
-    client.socket.write(rawFrameStart(header));
-    expect(await client.closed(3000)).toBe(true);
-    const next = await identified(alice);
-    await shortFrame(next, FRAME_UUID);
-  });
+  /** Each case: what a client writes that cannot be resynchronised. Alice closes it at once and goes on serving. */
+  const unreadable: [string, boolean, (client: RawClient) => Buffer][] = [
+    [
+      'a header announcing content above the limit (only the header: Alice must not wait for the content)',
+      true,
+      (client) =>
+        rawFrameStart(
+          Buffer.from(pyStringify({ code: CODES.INITIALIZATION_REQUEST.code, content_length: 5000, challenge: client.channel.chain.peer, next_challenge: 'ABCDEFGHIJKLMNO' })),
+        ),
+    ],
+    [
+      'a real request with too large a content',
+      true,
+      (client) => client.channel.seal(CODES.INITIALIZATION_REQUEST.code, { frame_uuid: FRAME_UUID, note: 'x'.repeat(2000) }),
+    ],
+    ['a header that is not JSON', true, () => rawFrameStart(Buffer.from('this is not json at all'))],
+    ['a JSON header without its keys, from a fresh connection', false, () => rawFrameStart(Buffer.from('{"code": 100}'))],
+    ['garbage bytes from a fresh connection', false, () => Buffer.concat([Buffer.from([0x00, 0x08, 0x00, 0x00]), Buffer.from('\x01\x02garbage\xff')])],
+  ];
 
-  it('a real request with too large a content closes the connection; the daemon goes on', async () => {
-    const client = await identified(alice);
-    client.socket.write(client.channel.seal(CODES.INITIALIZATION_REQUEST.code, { frame_uuid: FRAME_UUID, note: 'x'.repeat(2000) }));
-    expect(await client.closed(3000)).toBe(true);
-    const next = await identified(alice);
-    await shortFrame(next, FRAME_UUID);
-  });
-
-  it('a header that is not JSON closes the connection; the daemon goes on', async () => {
-    const client = await identified(alice);
-    client.socket.write(rawFrameStart(Buffer.from('this is not json at all')));
-    expect(await client.closed(3000)).toBe(true);
-    const next = await identified(alice);
-    await shortFrame(next, FRAME_UUID);
-  });
-
-  it('a JSON header without its keys closes the connection; the daemon goes on', async () => {
-    const client = await connect(alice);
-    client.socket.write(rawFrameStart(Buffer.from('{"code": 100}')));
-    expect(await client.closed(3000)).toBe(true);
-    const next = await identified(alice);
-    await shortFrame(next, FRAME_UUID);
-  });
-
-  it('garbage bytes from a fresh connection; the daemon goes on', async () => {
-    const client = await connect(alice);
-    client.socket.write(Buffer.concat([Buffer.from([0x00, 0x08, 0x00, 0x00]), Buffer.from('\x01\x02garbage\xff')]));
-    expect(await client.closed(3000)).toBe(true);
-    const next = await identified(alice);
-    await shortFrame(next, FRAME_UUID);
-  });
+  for (const [what, identify, bytes] of unreadable) {
+    it(`${what}: the connection is closed, the daemon goes on`, async () => {
+      const client = identify ? await identified(alice) : await connect(alice);
+      client.socket.write(bytes(client));
+      expect(await client.closed(3000)).toBe(true);
+      const next = await identified(alice);
+      await shortFrame(next, FRAME_UUID);
+    });
+  }
 });
 
 /** A Bob whose frames follow the prose order (digest length first). */
