@@ -276,6 +276,7 @@ export class BobSession extends EventEmitter<SessionEvents> {
   private exchange(name: MessageName, content: object | null): Promise<Settled> {
     return new Promise<Settled>((resolve) => {
       const timer = setTimeout(() => {
+        this.settle({ lost: `no answer within ${this.options.answerTimeoutMs} ms` });
         this.link?.close();
       }, this.options.answerTimeoutMs);
       this.pending = (settled) => {
