@@ -19,6 +19,8 @@ export class InspectTargetError extends Error {}
 
 /** Events held while the receiver is not connected yet; the oldest are dropped beyond it. */
 const MAX_QUEUED = 10_000;
+/** How long stopping waits for a receiver that has not accepted the connection yet. */
+const CLOSE_WAIT_MS = 5000;
 
 /** bigint (the EC_VERIFICATION hash) has no JSON form: the inspector gets its digits. */
 function withoutBigints<T>(value: T): T {
@@ -60,10 +62,12 @@ class WebSocketAdapter {
   }
 
   async close(): Promise<void> {
-    if (await Promise.race([this.opened, new Promise<boolean>((r) => setTimeout(() => r(false), 2000))])) {
+    if (await Promise.race([this.opened, new Promise<boolean>((r) => setTimeout(() => r(false), CLOSE_WAIT_MS))])) {
       while (this.socket.bufferedAmount > 0) await new Promise((r) => setTimeout(r, 10));
     }
+    const closed = once(this.socket, 'close').catch(() => undefined);
     this.socket.close();
+    await Promise.race([closed, new Promise((r) => setTimeout(r, 1000))]);
   }
 }
 

@@ -67,7 +67,7 @@ it('bob run --inspect ws:// streams the CLI\'s frames', async () => {
     { cwd: new URL('..', import.meta.url).pathname },
   );
   expect(JSON.parse(stdout).frames.completed).toBe(1);
-  await expect.poll(() => received.slice(before).some((e) => e.type === '@xstate.event' && e.event?.type === 'answer.FRAME_ENDED_ACK'), { timeout: 5000 }).toBe(true);
+  await expect.poll(() => received.slice(before).some((e) => e.type === '@xstate.event' && e.event?.type === 'answer.FRAME_ENDED_ACK'), { timeout: 10_000 }).toBe(true);
 });
 
 it('refuses a target that is neither sky nor ws://', () => {
