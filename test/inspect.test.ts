@@ -61,13 +61,18 @@ it('streams a whole frame of Alice and Bob to a ws:// receiver', async () => {
 
 it('bob run --inspect ws:// streams the CLI\'s frames', async () => {
   const before = received.length;
-  const { stdout } = await promisify(execFile)(
+  const { stdout, stderr } = await promisify(execFile)(
     process.execPath,
     ['--import', 'tsx', 'src/cli/bob.ts', 'run', '--frames', '1', '--json', '--port', String(alice.port), '--sim-symbols', '2000', '--inspect', url],
     { cwd: new URL('..', import.meta.url).pathname },
   );
   expect(JSON.parse(stdout).frames.completed).toBe(1);
-  await expect.poll(() => received.slice(before).some((e) => e.type === '@xstate.event' && e.event?.type === 'answer.FRAME_ENDED_ACK'), { timeout: 10_000 }).toBe(true);
+  await expect
+    .poll(() => received.slice(before).some((e) => e.type === '@xstate.event' && e.event?.type === 'answer.FRAME_ENDED_ACK'), {
+      timeout: 10_000,
+      message: `no FRAME_ENDED_ACK from the CLI's inspector; its stderr: ${stderr}`,
+    })
+    .toBe(true);
 });
 
 it('refuses a target that is neither sky nor ws://', () => {
