@@ -62,6 +62,8 @@ class WebSocketAdapter {
   }
 
   async close(): Promise<void> {
+    // The library hands events over on a zero-delay timer: let the last ones through first.
+    await new Promise((r) => setTimeout(r, 10));
     if (await Promise.race([this.opened, new Promise<boolean>((r) => setTimeout(() => r(false), CLOSE_WAIT_MS))])) {
       while (this.socket.bufferedAmount > 0) await new Promise((r) => setTimeout(r, 10));
     }
