@@ -49,7 +49,7 @@ describe.skipIf(!hasBrowser)('the offline review page', () => {
         return row?.querySelector('.phase')?.textContent === p && (row?.querySelector('.state')?.textContent ?? '').includes(s!);
       },
       [phase, state],
-      { timeout: 5000 },
+      { timeout: 15_000 },
     );
 
   it('follows a session through the phases, live', async () => {
@@ -62,7 +62,7 @@ describe.skipIf(!hasBrowser)('the offline review page', () => {
     await bob.call('QIE_TRIGGER', null);
     await phaseShown('quantum-information-exchange', 'emitting');
     // The current state is highlighted in the session's statechart.
-    await page.waitForFunction(() => document.querySelector('.diagram g.node.active')?.id.includes('emitting') === true, undefined, { timeout: 10_000 });
+    await page.waitForFunction(() => document.querySelector('.diagram g.node.active')?.id.includes('emitting') === true, undefined, { timeout: 30_000 });
     if (process.env.UPDATE_SCREENSHOT) {
       await page.evaluate(() => {
         document.querySelector('.diagram g.node.active')?.scrollIntoView({ block: 'center' });
@@ -86,14 +86,14 @@ describe.skipIf(!hasBrowser)('the offline review page', () => {
       expect(messages).toContain(name);
     }
     await bob.disconnect();
-    await page.waitForSelector('#sessions td.empty', { timeout: 5000 });
-  });
+    await page.waitForSelector('#sessions td.empty', { timeout: 15_000 });
+  }, 120_000);
 
   it('draws every statechart from our own assets', async () => {
     await page.waitForFunction(() => document.querySelectorAll('.diagram svg').length > 10, undefined, { timeout: 20_000 });
     const names = await page.locator('#diagrams summary').allInnerTexts();
     expect(names).toEqual(expect.arrayContaining(['alice-session', 'bob-session', 'quantum-information-exchange', 'parameter-estimation']));
-  });
+  }, 60_000);
 
   it('is read-only', async () => {
     for (const method of ['POST', 'PUT', 'DELETE']) {
