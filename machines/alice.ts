@@ -9,7 +9,7 @@
  * `failing`: the frame is discarded (emission stopped) and Alice answers ABORT.
  */
 import { and, assign, emit, fromPromise, setup, type PromiseActorLogic } from 'xstate';
-import { CODES, type MessageName } from '../src/protocol/codes.ts';
+import type { MessageName } from '../src/protocol/codes.ts';
 import { merge, Resolver, type Config } from './compose.ts';
 import type { Layout, Mount, Stage } from './layout.ts';
 import { EFFECTS, REFUSALS, sessionUpdate, type AnswerDef, type EffectName, type PhaseDef, type RequestDef, type UpdateName } from './phase.ts';
@@ -307,4 +307,3 @@ export function phaseMachine(phase: PhaseDef) {
   return buildAliceMachine({ id: phase.id, stages: [{ id: phase.id, mounts: [{ phase, exits }] }], globals: [] });
 }
 
-export const codeOf = (name: MessageName) => CODES[name].code;
