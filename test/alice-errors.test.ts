@@ -432,17 +432,22 @@ function failingBackend(sim: SimulatedAlice, failures: Partial<Record<keyof Alic
   };
 }
 
-describe('a backend whose startEmission throws', () => {
-  let alice: TestAlice;
-  let sim: SimulatedAlice;
+/** A daemon on a backend made from a fresh simulated emitter, for the tests of one describe block. */
+function daemonOn(makeBackend: (sim: SimulatedAlice) => AliceBackend): { alice: TestAlice; sim: SimulatedAlice } {
+  const ctx = {} as { alice: TestAlice; sim: SimulatedAlice };
   beforeAll(async () => {
-    sim = createSimulatedAlice({ symbols: 2000 });
-    alice = await startTestAlice({}, failingBackend(sim, { startEmission: 'DAC underflow' }));
+    ctx.sim = createSimulatedAlice({ symbols: 2000 });
+    ctx.alice = await startTestAlice({}, makeBackend(ctx.sim));
   });
-  afterAll(() => alice.close());
+  afterAll(() => ctx.alice.close());
+  return ctx;
+}
+
+describe('a backend whose startEmission throws', () => {
+  const ctx = daemonOn((sim) => failingBackend(sim, { startEmission: 'DAC underflow' }));
 
   it('startEmission: ABORT with the error, emission stopped, the session kept', async () => {
-    const client = await identified(alice);
+    const client = await identified(ctx.alice);
     expect(await run(client, ['INITIALIZATION_REQUEST', { frame_uuid: FRAME_UUID }], ['QIE_REQUEST'])).toEqual([
       'INITIALIZATION_ACCEPTED',
       'QIE_READY',
@@ -452,9 +457,9 @@ describe('a backend whose startEmission throws', () => {
       content: { abort_message: expect.stringContaining('DAC underflow') },
     });
     // The emission the backend did start is stopped, the emitter released.
-    expect(sim.emitter.emissionsStarted).toBeGreaterThan(0);
-    expect(sim.emitter.emitting).toBe(false);
-    expect(alice.server.emitterOwner).toBeNull();
+    expect(ctx.sim.emitter.emissionsStarted).toBeGreaterThan(0);
+    expect(ctx.sim.emitter.emitting).toBe(false);
+    expect(ctx.alice.server.emitterOwner).toBeNull();
     expect((await client.request('QIE_ACQUISITION_ENDED')).name).toBe('UNEXPECTED_COMMAND');
     expect(await run(client, ['INITIALIZATION_REQUEST', { frame_uuid: OTHER_UUID }], ['QIE_REQUEST'])).toEqual([
       'INITIALIZATION_ACCEPTED',
@@ -465,16 +470,10 @@ describe('a backend whose startEmission throws', () => {
 });
 
 describe('a backend whose photonNumber throws', () => {
-  let alice: TestAlice;
-  let sim: SimulatedAlice;
-  beforeAll(async () => {
-    sim = createSimulatedAlice({ symbols: 2000 });
-    alice = await startTestAlice({}, failingBackend(sim, { photonNumber: 'photon meter offline' }));
-  });
-  afterAll(() => alice.close());
+  const ctx = daemonOn((sim) => failingBackend(sim, { photonNumber: 'photon meter offline' }));
 
   it('ABORT naming the error, the frame over, the session kept', async () => {
-    const client = await identified(alice);
+    const client = await identified(ctx.alice);
     expect(
       await run(client, ['INITIALIZATION_REQUEST', { frame_uuid: FRAME_UUID }], ['QIE_REQUEST'], ['QIE_TRIGGER'], ['QIE_ACQUISITION_ENDED']),
     ).toEqual(['INITIALIZATION_ACCEPTED', 'QIE_READY', 'QIE_EMISSION_STARTED', 'QIE_ENDED']);
@@ -482,33 +481,24 @@ describe('a backend whose photonNumber throws', () => {
       name: 'ABORT',
       content: { abort_message: expect.stringContaining('photon meter offline') },
     });
-    expect(sim.emitter.emitting).toBe(false);
-    expect(alice.server.emitterOwner).toBeNull();
+    expect(ctx.sim.emitter.emitting).toBe(false);
+    expect(ctx.alice.server.emitterOwner).toBeNull();
     expect((await client.request('PE_SYMBOLS_REQUEST', { indices: [0] })).name).toBe('UNEXPECTED_COMMAND');
     await shortFrame(client, OTHER_UUID);
   });
 });
 
 describe('a backend whose answer is not valid content', () => {
-  let alice: TestAlice;
-  let sim: SimulatedAlice;
-  beforeAll(async () => {
-    sim = createSimulatedAlice({ symbols: 2000 });
-    const backend = {
-      openSession: (info: Parameters<SimulatedAlice['openSession']>[0]) => {
-        const session = sim.openSession(info);
-        return new Proxy(session, {
-          get: (target, property) => (property === 'photonNumber' ? async () => Number.NaN : Reflect.get(target, property).bind(target)),
-        });
-      },
-      close: () => sim.close(),
-    };
-    alice = await startTestAlice({}, backend);
-  });
-  afterAll(() => alice.close());
+  const ctx = daemonOn((sim) => ({
+    openSession: (info) =>
+      new Proxy(sim.openSession(info), {
+        get: (target, property) => (property === 'photonNumber' ? async () => Number.NaN : Reflect.get(target, property).bind(target)),
+      }),
+    close: () => sim.close(),
+  }));
 
   it('a NaN photon number: ABORT naming the field, nothing unencodable sent, the session kept', async () => {
-    const client = await identified(alice);
+    const client = await identified(ctx.alice);
     await run(client, ['INITIALIZATION_REQUEST', { frame_uuid: FRAME_UUID }], ['QIE_REQUEST'], ['QIE_TRIGGER'], ['QIE_ACQUISITION_ENDED']);
     expect(await client.request('PE_NPHOTON_REQUEST')).toMatchObject({
       name: 'ABORT',
