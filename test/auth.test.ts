@@ -32,8 +32,8 @@ import {
 } from '../src/protocol/auth/falcon-keyfile.ts';
 import { generateKeyPair, loadAuthenticator } from '../src/protocol/auth/index.ts';
 import { noneAuthenticator } from '../src/protocol/auth/none.ts';
+import { vectorPath as vector } from './support/vectors.ts';
 
-const vector = (name: string) => fileURLToPath(new URL(`../../shared/vectors/${name}`, import.meta.url));
 const projectRoot = fileURLToPath(new URL('..', import.meta.url));
 const sha256 = (...parts: Uint8Array[]) => {
   const hash = createHash('sha256');

@@ -1,8 +1,8 @@
-/** Reads the deployed peers' vectors from ../shared/vectors (never copied into the project). */
+/** Reads the deployed peers' vectors from the project's own copy in test/vectors (see its README). */
 import { readFileSync } from 'node:fs';
 import { parseJsonText, type JsonObject } from '../../src/protocol/json.ts';
 
-export const VECTORS_DIR = new URL('../../../shared/vectors/', import.meta.url);
+export const VECTORS_DIR = new URL('../vectors/', import.meta.url);
 
 export function vectorPath(name: string): string {
   return new URL(name, VECTORS_DIR).pathname;
