@@ -6,7 +6,7 @@
  * installed bins answer --help.
  */
 import { execFile } from 'node:child_process';
-import { copyFileSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { delimiter, dirname, join } from 'node:path';
@@ -42,7 +42,7 @@ beforeAll(async () => {
   project = join(work, 'consumer');
   const { stdout } = await run('npm', ['pack', '--json', '--pack-destination', work], { cwd: ROOT, env: plainEnv(), maxBuffer: 64 << 20 });
   const [packed] = JSON.parse(stdout.slice(stdout.indexOf('['))) as [{ filename: string; integrity: string }];
-  await run('mkdir', [project]);
+  mkdirSync(project);
   copyFileSync(join(work, packed.filename), join(project, packed.filename));
   const lock = consumerLockfile(
     JSON.parse(readFileSync(join(ROOT, 'package-lock.json'), 'utf8')) as Lockfile,
