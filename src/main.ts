@@ -40,7 +40,7 @@ let session: BobSession | null = null;
 let receiver: SimulatedBob | null = null;
 let code = 1;
 try {
-  daemon = await startAlice(aliceConfig, aliceLog);
+  daemon = await startAlice({ config: aliceConfig, log: aliceLog });
   const theory = secretKeyRate({
     Va: sim.variance,
     T: transmittanceFromDistance(sim.distance_km, sim.loss_db_per_km),

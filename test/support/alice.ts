@@ -1,7 +1,7 @@
 /** Starts our Alice daemon on a free loopback port for a test, its simulated fibre in memory. */
 import { pino } from 'pino';
 import { aliceConfigSchema, type AliceConfig } from '../../src/alice/config.ts';
-import { simulatedBackend, startAlice, type AliceDaemon, type DaemonExtras } from '../../src/alice/daemon.ts';
+import { simulatedBackend, startAlice, type AliceDaemon, type StartAliceOptions } from '../../src/alice/daemon.ts';
 import type { AliceBackend } from '../../src/alice/backend.ts';
 import type { SimulatedAlice } from '../../src/sim/alice-sim.ts';
 import { createSimulatedBob, type SimulatedBob, type SimulatedBobOptions } from '../../src/sim/bob-sim.ts';
@@ -20,25 +20,25 @@ export const TEST_SIM = { symbols: 20_000, distance_km: 0, excess_noise: 0, max_
 export async function startTestAlice(
   overrides: Partial<Record<keyof AliceConfig, unknown>> = {},
   backend?: AliceBackend,
-  extras: DaemonExtras = {},
+  extras: Pick<StartAliceOptions, 'observer' | 'inspect'> = {},
 ): Promise<TestAlice> {
   const { sim, ...rest } = overrides as { sim?: Record<string, unknown> };
   const config = aliceConfigSchema.parse({ port: 0, log_level: 'silent', sim: { ...TEST_SIM, ...sim }, ...rest });
   const { input, output } = memoryFibre();
   const simulated = simulatedBackend(config, input);
   const log = pino({ level: process.env.TEST_LOG_LEVEL ?? 'silent' });
-  const daemon = await startAlice(config, log, { ...extras, fibre: input, backend: backend ?? simulated });
+  const daemon = await startAlice({ ...extras, config, log, fibre: input, backend: backend ?? simulated });
   return { ...daemon, sim: simulated, config, fibre: output };
 }
 
 /** Our daemon with its fibre served over TCP (`fibrePort`), for Bob's command line in another process. */
 export async function startTcpFibreAlice(
   overrides: Partial<Record<keyof AliceConfig, unknown>> = {},
-  extras: Omit<DaemonExtras, 'fibre' | 'backend'> = {},
+  extras: Pick<StartAliceOptions, 'observer' | 'inspect'> = {},
 ): Promise<AliceDaemon & { config: AliceConfig }> {
   const { sim, ...rest } = overrides as { sim?: Record<string, unknown> };
   const config = aliceConfigSchema.parse({ port: 0, log_level: 'silent', sim: { ...TEST_SIM, ...sim }, ...rest });
-  const daemon = await startAlice(config, pino({ level: process.env.TEST_LOG_LEVEL ?? 'silent' }), extras);
+  const daemon = await startAlice({ ...extras, config, log: pino({ level: process.env.TEST_LOG_LEVEL ?? 'silent' }) });
   return { ...daemon, config };
 }
 
