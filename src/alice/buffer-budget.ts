@@ -49,6 +49,6 @@ export class BufferBudget {
     }
     if (victim === null) return;
     this.remove(victim);
-    victim.evict(`the daemon's buffer budget of ${this.limit} bytes is exhausted (${victimBytes} bytes held by this connection)`);
+    victim.evict(`the daemon's buffer budget of ${this.limit} bytes is exhausted (max_buffered_bytes); this connection held ${victimBytes} bytes`);
   }
 }
