@@ -228,6 +228,17 @@ describe('no amplification, no long stalls', () => {
     await wellBehaved(alice.port);
     client.close();
   });
+
+  it('odd corners: duplicate keys, the last wins on both parse paths', async () => {
+    const client = await identified(alice.port);
+    const code = CODES.CHANGE_PARAMETER_REQUEST.code;
+    client.socket.write(sealText(client.channel, code, '{"parameter": "nope", "value": 0.5, "parameter": "qi.frame.roll_off"}'));
+    expect(await client.reply()).toMatchObject({ name: 'PARAMETER_CHANGED', content: { parameter: 'qi.frame.roll_off', new_value: 0.5 } });
+    // A 16-digit integer sends the content through the lossless parser.
+    client.socket.write(sealText(client.channel, code, '{"parameter": "qi.frame.roll_off", "value": 1234567890123456789, "value": 0.25}'));
+    expect(await client.reply()).toMatchObject({ name: 'PARAMETER_CHANGED', content: { old_value: 0.5, new_value: 0.25 } });
+    client.close();
+  });
 });
 
 /** Seals (auth none, deployed order) a frame whose content is given as JSON text, as the channel would. */
