@@ -142,7 +142,6 @@ export class AliceConnection implements BudgetMember {
     );
   }
 
-
   private readonly closeListeners: (() => void)[] = [];
 
   /** Ends the connection from our side (the daemon stops). */
@@ -174,7 +173,10 @@ export class AliceConnection implements BudgetMember {
       this.queue.push(decoded);
       this.queuedBytes += frameSize(decoded);
     }
-    if (this.queue.length > READ_AHEAD || this.queuedBytes > this.settings.limits.readAheadBytes) this.socket.pause();
+    if ((this.queue.length > READ_AHEAD || this.queuedBytes > this.settings.limits.readAheadBytes) && !this.socket.isPaused()) {
+      this.log.info({ frames: this.queue.length, bytes: this.queuedBytes }, 'read-ahead limit reached (max_read_ahead_bytes): socket paused');
+      this.socket.pause();
+    }
     this.account();
     this.drain();
   }
@@ -213,6 +215,8 @@ export class AliceConnection implements BudgetMember {
   /** A fault of ours must end this session, never the daemon: the frame is discarded as for a vanished client. */
   private fault(error: unknown): void {
     this.log.error({ err: (error as Error).message, stack: (error as Error).stack }, 'internal error: session closed');
+    this.closing = true;
+    this.queue.length = 0;
     this.socket.destroy();
   }
 
@@ -242,9 +246,11 @@ export class AliceConnection implements BudgetMember {
   private handle(decoded: Decoded): void {
     const inbound = this.channel.open(decoded);
     switch (inbound.kind) {
-      case 'fatal':
-        this.shut(`unreadable stream: ${inbound.reason}`);
+      case 'fatal': {
+        const key = this.decoder.maxContentLength === this.settings.frame.maxContentLength ? 'max_content_length' : 'max_content_length_unidentified';
+        this.shut(`unreadable stream: ${inbound.reason}${inbound.reason.includes('exceeds the limit') ? ` (${key})` : ''}`);
         return;
+      }
       case 'authentication-failure': {
         this.logIn(inbound.code);
         const verdict = this.hooks.onAuthFailure(this.socket.remoteAddress ?? '');
@@ -297,6 +303,9 @@ export class AliceConnection implements BudgetMember {
     }
     this.awaitingAnswer = false;
     if (this.actor.getSnapshot().status === 'done') {
+      // Disconnected: whatever the client sent after DISCONNECTION is not read.
+      this.closing = true;
+      this.queue.length = 0;
       this.socket.end();
       return;
     }
