@@ -30,7 +30,7 @@ interface ParameterDefinition {
   expected: string;
 }
 
-/** The simulated emitter's largest frame: generating one blocks the event loop for about 0.1 s per million symbols. */
+/** The simulated emitter's largest frame: generating it blocks the event loop for about 0.5 s. */
 export const MAX_SIM_SYMBOLS = 1_000_000;
 
 const PARAMETERS = {
