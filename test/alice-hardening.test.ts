@@ -75,6 +75,8 @@ async function rawSocket(port: number, localAddress?: string): Promise<Socket> {
   const socket = createConnection({ port, host: '127.0.0.1', ...(localAddress ? { localAddress } : {}) });
   socket.on('error', () => undefined);
   await once(socket, 'connect');
+  // Whatever Alice answers is read and dropped: a paused socket would never see its close.
+  socket.resume();
   return socket;
 }
 
@@ -330,5 +332,59 @@ describe('connection caps', () => {
     for (const s of [...mine, ...other]) s.destroy();
     await until(async () => (await alice.stats()).connections === 0, 'the connections to close');
     await wellBehaved(alice.port);
+  });
+});
+
+describe('the man-in-the-middle defence cannot be turned against Bob', () => {
+  let alice: AliceProcess;
+  beforeAll(async () => {
+    alice = await AliceProcess.start({ max_auth_failures: 3, ban_seconds: 60, allow_list: ['127.0.0.3'], sim: { symbols: 2000 } });
+  });
+  afterAll(() => alice.stop());
+
+  /** One forged frame (a challenge Alice never issued) on a fresh identified connection from `localAddress`. */
+  async function forge(localAddress: string): Promise<Socket> {
+    const socket = await rawSocket(alice.port, localAddress);
+    const channel = new Channel('bob', noneAuthenticator);
+    socket.write(channel.seal(CODES.IDENTIFICATION_REQUEST.code, { serial_number: 'QOSST/0002', qosst_version: 'QOSST/0.2' }));
+    // Handled after the identification is answered: its challenge is then checked, and wrong.
+    channel.chain.peer = 'WRONGCHALLENGE1';
+    socket.write(channel.seal(CODES.INITIALIZATION_REQUEST.code, { frame_uuid: FRAME_UUID }));
+    return socket;
+  }
+
+  it('failures spread over connections from one address refuse that address only; Bob, elsewhere, is served', async () => {
+    await alice.resetDelay();
+    const before = await alice.stats(true);
+    const sockets: Socket[] = [];
+    for (let i = 0; i < 3; i++) sockets.push(await forge('127.0.0.2'));
+    await closed(sockets[2]!);
+    expect(alice.logged('man-in-the-middle suspected').length).toBe(1);
+    const refused = await rawSocket(alice.port, '127.0.0.2');
+    await closed(refused);
+    await wellBehaved(alice.port);
+    for (const s of sockets) s.destroy();
+    const after = await alice.stats(true);
+    expect(after.delayMaxMs).toBeLessThan(DELAY_BOUND_MS);
+    expect(after.arrayBuffers - before.arrayBuffers).toBeLessThan(MEMORY_SLACK);
+  });
+
+  it('an allow-listed address is never refused, however many failures come from it', async () => {
+    for (let round = 0; round < 2; round++) {
+      const sockets: Socket[] = [];
+      for (let i = 0; i < 3; i++) sockets.push(await forge('127.0.0.3'));
+      await closed(sockets[2]!);
+      for (const s of sockets) s.destroy();
+    }
+    expect(alice.logged('address on the allow-list: not refused').length).toBe(2);
+    const fromAllowed = await rawSocket(alice.port, '127.0.0.3');
+    const channel = new Channel('bob', noneAuthenticator);
+    fromAllowed.write(channel.seal(CODES.IDENTIFICATION_REQUEST.code, { serial_number: 'QOSST/0002', qosst_version: 'QOSST/0.2' }));
+    const answered = await new Promise<boolean>((resolve) => {
+      fromAllowed.once('data', () => resolve(true));
+      fromAllowed.once('close', () => resolve(false));
+    });
+    expect(answered).toBe(true);
+    fromAllowed.destroy();
   });
 });
