@@ -28,7 +28,7 @@ export type Request = { type: 'stats'; gc?: boolean } | { type: 'reset' };
 
 const config = aliceConfigSchema.parse({ port: 0, ...JSON.parse(process.argv[2] ?? '{}') });
 const log = createLogger({ level: config.log_level, format: 'json', name: 'alice' });
-const daemon = await startAlice(config, log);
+const daemon = await startAlice({ config, log });
 const delay = monitorEventLoopDelay({ resolution: 10 });
 delay.enable();
 
