@@ -11,6 +11,8 @@ import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadAliceConfig } from '../src/alice/config.ts';
 import { ConfigError, loadBobConfig } from '../src/bob/config.ts';
+import type { EstimationInput } from '../src/bob/backend.ts';
+import { runFrame, SYMBOLS_PER_REQUEST } from '../src/bob/run-frame.ts';
 import { runExitCode, runFrames, type FrameProgress } from '../src/bob/run.ts';
 import { BobSession } from '../src/bob/session.ts';
 import { startTcpFibreAlice, testAliceArgs, testReceiverArgs } from './support/alice.ts';
@@ -135,6 +137,28 @@ describe('runFrames (the loop of run and npm start)', () => {
       [2, 'FrameAbortedError'],
     ]);
     expect(runExitCode(summary)).toBe(1);
+  });
+
+  it('symbols are asked for in requests of at most SYMBOLS_PER_REQUEST indices', async () => {
+    const wrong = await startWrongAlice(() => undefined);
+    const session = await BobSession.connect({ port: wrong.port, answerTimeoutMs: 10_000 });
+    let revealed = 0;
+    const backend = {
+      ...scriptedBob(),
+      estimationIndices: () => Array.from({ length: 2 * SYMBOLS_PER_REQUEST + 1 }, (_, i) => i % 1000),
+      estimate: (input: EstimationInput) => {
+        revealed = input.symbolsReal.length;
+        return scriptedBob().estimate(input);
+      },
+    };
+    try {
+      expect((await runFrame(session, backend)).status).toBe('completed');
+      await session.disconnect();
+    } finally {
+      await wrong.close();
+    }
+    expect(wrong.received.filter((n) => n === 'PE_SYMBOLS_REQUEST')).toHaveLength(3);
+    expect(revealed).toBe(2 * SYMBOLS_PER_REQUEST + 1);
   });
 
   it('once the signal is aborted, no new frame starts', async () => {
