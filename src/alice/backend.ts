@@ -37,7 +37,11 @@ export interface SessionInfo {
 export interface AliceSessionBackend {
   initialize(request: ContentOf<'INITIALIZATION_REQUEST'>): Promise<InitializationDecision>;
   proposeConfig(): Promise<JsonObject | string>;
-  /** DSP for the frame: generate the symbols, load the DAC. The emitter is reserved for this session. */
+  /**
+   * DSP for the frame: generate the symbols, load the DAC. The emitter is
+   * reserved for this session. Called again for a QIE repeated in the same
+   * frame (wire notes 19): fresh symbols, nothing revealed, estimation anew.
+   */
   prepareFrame(frameUuid: string): Promise<void>;
   startEmission(): Promise<void>;
   stopEmission(): Promise<void>;

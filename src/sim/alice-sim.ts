@@ -91,6 +91,8 @@ export interface SimulatedAlice extends AliceBackend {
 
 interface Frame {
   uuid: string;
+  /** How many QIEs of this frame came before this one. */
+  round: number;
   real: Float64Array;
   imag: Float64Array;
   /** Indices sent for parameter estimation: they are not part of the key. */
@@ -198,13 +200,16 @@ export function createSimulatedAlice(options: SimulatedAliceOptions = {}): Simul
         throw new Error(`Frame ${frameUuid} was not initialized.`);
       }
       if (config.dspDelayMs > 0) await sleep(config.dspDelayMs);
+      // A QIE repeated in the same frame: fresh symbols, nothing revealed yet, estimation anew.
+      const round = this.frame !== null && sameUuid(this.frame.uuid, frameUuid) ? this.frame.round + 1 : 0;
       const { real, imag } = frameSymbols(
         frameUuid,
         current('qi.frame.num_symbols') as number,
         current('qi.frame.variance') as number,
         config.seed,
+        round,
       );
-      this.frame = { uuid: frameUuid, real, imag, revealed: new Set() };
+      this.frame = { uuid: frameUuid, round, real, imag, revealed: new Set() };
       counters.framesPrepared++;
     }
 

@@ -40,6 +40,8 @@ export function createSimulatedBob(options: SimulatedBobOptions = {}): Simulated
   const excessNoise = options.excessNoise ?? 0.02;
   let revealed = new Set<number>();
   let real: Float64Array = new Float64Array(0);
+  // The QIEs of the current frame so far: a repeated QIE brings fresh symbols, as Alice's simulator draws them.
+  let acquired = { frameUuid: '', rounds: 0 };
   let secretKeyLength = 0;
 
   const backend: SimulatedBob = {
@@ -55,7 +57,10 @@ export function createSimulatedBob(options: SimulatedBobOptions = {}): Simulated
     ...(options.polarisationRecovery ? { polarisationRecovery: async () => undefined } : {}),
     async acquire(frameUuid) {
       if (options.acquisitionMs) await new Promise((r) => setTimeout(r, options.acquisitionMs));
-      real = frameSymbols(frameUuid, symbols, variance, seed).real;
+      const round = acquired.frameUuid === frameUuid ? acquired.rounds : 0;
+      acquired = { frameUuid, rounds: round + 1 };
+      revealed = new Set();
+      real = frameSymbols(frameUuid, symbols, variance, seed, round).real;
     },
     estimationIndices() {
       const step = Math.max(1, Math.floor(symbols / revealCount));

@@ -36,12 +36,13 @@ const TWO_PI = 2 * Math.PI;
  * Gaussian symbols for a frame: each quadrature has variance `variance / 2`,
  * so that the mean photon number is `variance / 2` (2<n> = Va).
  * The UUID is lower-cased: both peers must derive the same stream whatever
- * case it was written in.
+ * case it was written in. `round` counts the QIEs of the frame (wire notes
+ * 19: a QIE repeated in the same frame emits fresh symbols).
  */
-export function frameSymbols(frameUuid: string, count: number, variance: number, seed: string): FrameSymbols {
+export function frameSymbols(frameUuid: string, count: number, variance: number, seed: string, round = 0): FrameSymbols {
   if (!Number.isSafeInteger(count) || count < 0) throw new RangeError(`symbol count must be a non-negative integer, got ${count}`);
   if (!(variance > 0) || !Number.isFinite(variance)) throw new RangeError(`variance must be a positive number, got ${variance}`);
-  const digest = createHash('sha256').update(seed + frameUuid.toLowerCase()).digest();
+  const digest = createHash('sha256').update(seed + frameUuid.toLowerCase() + (round === 0 ? '' : `#${round}`)).digest();
   const next = sfc32(digest.readUInt32BE(0), digest.readUInt32BE(4), digest.readUInt32BE(8), digest.readUInt32BE(12));
   // The first outputs of sfc32 are still correlated with the seed words.
   for (let i = 0; i < 12; i++) next();
