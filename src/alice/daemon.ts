@@ -5,6 +5,7 @@ import { ReviewServer } from '../review/server.ts';
 import { loadAuthenticator } from '../protocol/auth/index.ts';
 import { createSimulatedAlice, type SimulatedAlice } from '../sim/alice-sim.ts';
 import type { AliceBackend } from './backend.ts';
+import { acceptDeployedNames } from './deployed-parameters.ts';
 import type { AliceConfig } from './config.ts';
 import { AliceServer, type AliceServerOptions } from './server.ts';
 
@@ -63,7 +64,7 @@ export async function startAlice(config: AliceConfig, log: Logger, extras: Daemo
     maxAuthFailures: config.max_auth_failures,
     banMs: config.ban_seconds * 1000,
     emitterWaitMs: config.emitter_wait_seconds * 1000,
-    backend,
+    backend: acceptDeployedNames(backend),
     log,
     observer: review ?? extras.observer,
     inspect: extras.inspect,

@@ -17,9 +17,10 @@ import type {
 import { pyStringify } from '../protocol/json.ts';
 import type { JsonObject } from '../protocol/json.ts';
 import type { ContentOf } from '../protocol/schemas.ts';
+import { SIM_DEPLOYED_PARAMETERS } from './deployed-names.ts';
 import { DEFAULT_SIM_SEED, frameSymbols, keyBits, keyHash } from './frame-symbols.ts';
 
-type ParameterValue = number | string;
+type ParameterValue = number | string | number[];
 
 interface ParameterDefinition {
   /** The name Bob may use in INITIALIZATION_REQUEST beside the full one. */
@@ -33,6 +34,12 @@ const PARAMETERS = {
   'qi.frame.roll_off': { alias: 'roll_off', schema: z.number().min(0).max(1), expected: 'a number in [0, 1]' },
   'qi.frame.num_symbols': { alias: 'num_symbols', schema: z.number().int().positive(), expected: 'a positive integer' },
   'qi.frame.variance': { alias: 'variance', schema: z.number().positive(), expected: 'a positive number' },
+  // Accepted and kept, as the deployed configuration's (see deployed-names.ts); the simulated symbols do not depend on them.
+  'qi.frame.symbol_rate': { schema: z.number().positive(), expected: 'a positive number of Baud' },
+  'qi.frame.frequency_shift': { schema: z.number(), expected: 'a frequency in Hz' },
+  'qi.frame.pilots.num_pilots': { schema: z.number().int().nonnegative(), expected: 'a non-negative integer' },
+  'qi.frame.pilots.frequencies': { schema: z.array(z.number()), expected: 'a list of frequencies in Hz' },
+  'qi.frame.pilots.amplitudes': { schema: z.array(z.number().min(0).max(1)), expected: 'a list of amplitudes in [0, 1] of the DAC range' },
   'qi.emitter.serial_number': { schema: z.string().min(1), expected: 'a non-empty string' },
 } as const satisfies Record<string, ParameterDefinition>;
 
@@ -134,6 +141,11 @@ export function createSimulatedAlice(options: SimulatedAliceOptions = {}): Simul
     ['qi.frame.roll_off', 0.5],
     ['qi.frame.num_symbols', config.symbols],
     ['qi.frame.variance', config.variance],
+    ['qi.frame.symbol_rate', 100e6],
+    ['qi.frame.frequency_shift', 100e6],
+    ['qi.frame.pilots.num_pilots', 2],
+    ['qi.frame.pilots.frequencies', [200e6, 220e6]],
+    ['qi.frame.pilots.amplitudes', [0.4, 0.4]],
     ['qi.emitter.serial_number', config.serialNumber],
   ]);
   const current = (name: ParameterName) => store.get(name) as ParameterValue;
@@ -175,7 +187,7 @@ export function createSimulatedAlice(options: SimulatedAliceOptions = {}): Simul
         if (!definition.schema.safeParse(value).success) {
           return { outcome: 'denied', message: `Invalid value ${show(value)} for ${key}: expected ${definition.expected}.` };
         }
-        if (value !== current(name)) proposal ??= `${key} is ${show(current(name))} here; ask for the configuration.`;
+        if (show(value) !== show(current(name))) proposal ??= `${key} is ${show(current(name))} here; ask for the configuration.`;
       }
       if (proposal !== null) return { outcome: 'proposal', message: proposal };
       this.initialized = request.frame_uuid;
@@ -330,6 +342,7 @@ export function createSimulatedAlice(options: SimulatedAliceOptions = {}): Simul
   }
 
   return {
+    deployedParameters: SIM_DEPLOYED_PARAMETERS,
     get emitter(): Readonly<EmitterState> {
       return Object.freeze({
         emitting: emissionOwner !== null,
