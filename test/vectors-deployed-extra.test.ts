@@ -21,6 +21,7 @@ const VALID: Record<string, boolean> = {
   'CHANGE_PARAMETER_REQUEST:deployed configuration path and units': true,
   'CHANGE_PARAMETER_REQUEST:deployed configuration path': true,
   'EC_VERIFICATION:unsafe integer and NaN in one content': true,
+  'PA_REQUEST:newer deployed post-processing form': true,
 };
 
 describe('frames-deployed-extra.json (non-finite numbers, deployed names and forms)', () => {

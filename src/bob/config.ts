@@ -23,6 +23,7 @@ const simSchema = z.strictObject({
   variance: z.number().positive().default(3.08),
   seed: z.string().default(DEFAULT_SIM_SEED),
   estimation_symbols: z.number().int().positive().default(100),
+  pa_form: z.enum(['specification', 'ratio']).default('specification'),
 });
 
 export const bobConfigSchema = z
@@ -52,6 +53,7 @@ const OPTIONS: Record<string, OptionSpec> = {
   'sim-variance': { type: 'string', key: 'sim.variance', number: true },
   'sim-seed': { type: 'string', key: 'sim.seed' },
   'sim-estimation-symbols': { type: 'string', key: 'sim.estimation_symbols', number: true },
+  'sim-pa-form': { type: 'string', key: 'sim.pa_form' },
   frames: { type: 'string', key: 'frames', number: true, only: 'run' },
   inspect: { type: 'string', key: 'inspect', only: 'run' },
   json: { type: 'boolean' },
@@ -80,6 +82,9 @@ Simulated receiver (pairs with the daemon's simulated emitter: same seed)
   --sim-variance VA           modulation variance (default 3.08)
   --sim-seed S                seed shared with Alice's simulator (default ${DEFAULT_SIM_SEED})
   --sim-estimation-symbols N  symbols revealed for parameter estimation (default 100)
+  --sim-pa-form FORM          PA_REQUEST as specification ({seed, secret_key_length,
+                              subblock_length, feedback_polynomial}) or ratio (the newer
+                              deployed {seed, secret_key_ratio}) (default specification)
 
 Output
   --json                      print one JSON object and nothing else on standard output
@@ -200,6 +205,7 @@ export function simulatedReceiver(config: BobConfig): SimulatedBob {
     variance: config.sim.variance,
     seed: config.sim.seed,
     estimationSymbols: config.sim.estimation_symbols,
+    paForm: config.sim.pa_form,
   });
 }
 

@@ -16,6 +16,7 @@ import type {
 } from '../alice/backend.ts';
 import { pyStringify } from '../protocol/json.ts';
 import type { JsonObject } from '../protocol/json.ts';
+import { finalKeyLength } from '../protocol/pa-request.ts';
 import type { ContentOf } from '../protocol/schemas.ts';
 import { SIM_DEPLOYED_PARAMETERS } from './deployed-names.ts';
 import { DEFAULT_SIM_SEED, frameSymbols, keyBits, keyHash } from './frame-symbols.ts';
@@ -85,6 +86,8 @@ export interface EmitterState {
   /** The id of the session that holds the classical signal. */
   signalSession: string | null;
   framesPrepared: number;
+  /** Final key bits of every privacy amplification so far. */
+  keyBits: number;
   emissionsStarted: number;
   classicalSignalsStarted: number;
 }
@@ -153,7 +156,7 @@ export function createSimulatedAlice(options: SimulatedAliceOptions = {}): Simul
   // Ownership is by session object, not by id, so two sessions with the same id cannot release each other's emission.
   let emissionOwner: Session | null = null;
   let signalOwner: Session | null = null;
-  const counters = { framesPrepared: 0, emissionsStarted: 0, classicalSignalsStarted: 0 };
+  const counters = { framesPrepared: 0, keyBits: 0, emissionsStarted: 0, classicalSignalsStarted: 0 };
   let closed = false;
 
   function checkOpen(): void {
@@ -287,14 +290,15 @@ export function createSimulatedAlice(options: SimulatedAliceOptions = {}): Simul
 
     async privacyAmplification(parameters: ContentOf<'PA_REQUEST'>): Promise<Verdict> {
       const { real, revealed } = this.requireFrame();
-      if (parameters.feedback_polynomial.length !== parameters.subblock_length) {
+      if ('feedback_polynomial' in parameters && parameters.feedback_polynomial.length !== parameters.subblock_length) {
         return { ok: false, message: 'Invalid value for the feedback polynomial.' };
       }
-      // Revealed indices were all checked to be in range, so this is the key's length.
+      // Revealed indices were all checked to be in range, so this is the reconciled key's length.
       const available = real.length - revealed.size;
-      if (parameters.secret_key_length > available) {
-        return { ok: false, message: `Secret key length ${parameters.secret_key_length} exceeds the ${available} key bits.` };
-      }
+      const length = finalKeyLength(parameters, available);
+      if (length > available) return { ok: false, message: `Secret key length ${length} exceeds the ${available} key bits.` };
+      if (length < 1) return { ok: false, message: `The secret key ratio leaves no key bit of the ${available} reconciled bits.` };
+      counters.keyBits += length;
       return { ok: true };
     }
 

@@ -5,6 +5,7 @@
  * the same key and EC verification succeeds.
  */
 import type { BobBackend, EstimationInput } from '../bob/backend.ts';
+import { finalKeyLength } from '../protocol/pa-request.ts';
 import { DEFAULT_SIM_SEED, frameSymbols, keyBits, keyHash } from './frame-symbols.ts';
 
 export interface SimulatedBobOptions {
@@ -18,6 +19,8 @@ export interface SimulatedBobOptions {
   /** Simulated acquisition time. */
   acquisitionMs?: number;
   polarisationRecovery?: boolean;
+  /** PA_REQUEST in the specification's form (default) or the deployed `{seed, secret_key_ratio}` (wire notes 23). */
+  paForm?: 'specification' | 'ratio';
 }
 
 export interface SimulatedBob extends BobBackend {
@@ -82,9 +85,15 @@ export function createSimulatedBob(options: SimulatedBobOptions = {}): Simulated
     ecBlocks: () => [[1, 0, 1], [0, 1, 1]],
     ecRemaining: () => null,
     keyHash: () => keyHash(keyBits(real, revealed)),
+    reconciledLength: () => symbols - revealed.size,
+    // Half the reconciled key, asked for in either form.
     paParameters() {
-      secretKeyLength = Math.floor((symbols - revealed.size) / 2);
-      return { seed: [1, 0, 1, 1, 0], secret_key_length: secretKeyLength, subblock_length: 5, feedback_polynomial: [1, 1, 1, 0, 0] };
+      const request =
+        options.paForm === 'ratio'
+          ? { seed: [1, 0, 1, 1, 0] as (0 | 1)[], secret_key_ratio: 0.5 }
+          : { seed: [1, 0, 1, 1, 0] as (0 | 1)[], secret_key_length: Math.floor((symbols - revealed.size) / 2), subblock_length: 5, feedback_polynomial: [1, 1, 1, 0, 0] as (0 | 1)[] };
+      secretKeyLength = finalKeyLength(request, backend.reconciledLength());
+      return request;
     },
   };
   return backend;
