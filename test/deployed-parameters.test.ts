@@ -11,18 +11,19 @@ import { readVector } from './support/vectors.ts';
 const variance = SIM_DEPLOYED_PARAMETERS['frame.quantum.variance']!;
 
 describe('unit conversion of the simulated emitter', () => {
-  it('DAC-range-relative variance to SNU and back: the deployed default 0.01 is Va 3.08', () => {
-    expect(SIM_SNU_PER_DAC_VARIANCE).toBe(308);
-    expect(toBackend(variance, 0.01)).toBe(3.08);
-    expect(toDeployed(variance, 3.08)).toBe(0.01);
+  it('DAC-range-relative variance to SNU and back: the deployed default 0.01 is Va 4', () => {
+    expect(SIM_SNU_PER_DAC_VARIANCE).toBe(400);
+    expect(toBackend(variance, 0.01)).toBe(4);
+    expect(toDeployed(variance, 4)).toBe(0.01);
     // Rounded to 15 significant digits: no binary noise in what Bob reads back.
-    expect(toBackend(variance, 0.013)).toBe(4.004);
-    expect(toDeployed(variance, 4.004)).toBe(0.013);
+    expect(0.07 * 400).not.toBe(28);
+    expect(toBackend(variance, 0.07)).toBe(28);
+    expect(toDeployed(variance, 28)).toBe(0.07);
     for (const x of [1e-6, 0.0123456789, 0.5, 2]) expect(toDeployed(variance, toBackend(variance, x) as number)).toBe(x);
   });
 
   it('converts lists of numbers; leaves anything else for the backend to refuse', () => {
-    expect(toBackend(variance, [0.01, 0.02])).toEqual([3.08, 6.16]);
+    expect(toBackend(variance, [0.01, 0.02])).toEqual([4, 8]);
     expect(toBackend(variance, '0.01')).toBe('0.01');
     expect(toBackend(variance, null)).toBeNull();
     expect(toBackend(SIM_DEPLOYED_PARAMETERS['frame.quantum.roll_off']!, 0.3)).toBe(0.3);
@@ -57,17 +58,17 @@ describe('CHANGE_PARAMETER_REQUEST by deployed names, over TCP', () => {
       name: 'PARAMETER_CHANGED',
       content: { parameter: 'frame.quantum.variance', old_value: 0.01, new_value: 0.02 },
     });
-    expect(alice.sim.parameter('qi.frame.variance')).toBe(6.16);
+    expect(alice.sim.parameter('qi.frame.variance')).toBe(8);
     // The specification's name, in SNU, sees the same value; the deployed name reads it back in its units.
-    expect(await bob.request('CHANGE_PARAMETER_REQUEST', { parameter: 'qi.frame.variance', value: 4.62 })).toMatchObject({
+    expect(await bob.request('CHANGE_PARAMETER_REQUEST', { parameter: 'qi.frame.variance', value: 6 })).toMatchObject({
       name: 'PARAMETER_CHANGED',
-      content: { parameter: 'qi.frame.variance', old_value: 6.16, new_value: 4.62 },
+      content: { parameter: 'qi.frame.variance', old_value: 8, new_value: 6 },
     });
     expect(await bob.request('CHANGE_PARAMETER_REQUEST', { parameter: 'frame.quantum.variance', value: 0.01 })).toMatchObject({
       name: 'PARAMETER_CHANGED',
       content: { old_value: 0.015, new_value: 0.01 },
     });
-    expect(alice.sim.parameter('qi.frame.variance')).toBe(3.08);
+    expect(alice.sim.parameter('qi.frame.variance')).toBe(4);
     expect(await bob.request('CHANGE_PARAMETER_REQUEST', { parameter: 'frame.pilots.frequencies', value: [210e6, 230e6] })).toMatchObject({
       name: 'PARAMETER_CHANGED',
       content: { parameter: 'frame.pilots.frequencies', old_value: [200e6, 220e6], new_value: [210e6, 230e6] },
@@ -88,7 +89,7 @@ describe('CHANGE_PARAMETER_REQUEST by deployed names, over TCP', () => {
         content: { parameter: request.parameter, new_value: request.value },
       });
     }
-    expect(alice.sim.parameter('qi.frame.variance')).toBe(3.08);
+    expect(alice.sim.parameter('qi.frame.variance')).toBe(4);
     expect(alice.sim.parameter('qi.frame.roll_off')).toBe(0.3);
     await bob.request('DISCONNECTION');
   });
@@ -107,12 +108,12 @@ describe('CHANGE_PARAMETER_REQUEST by deployed names, over TCP', () => {
     const bob = await client(alice);
     const answer = await bob.request('CHANGE_PARAMETER_REQUEST', { parameter: 'frame.quantum.variance', value: -0.01 });
     expect(answer).toMatchObject({ name: 'PARAMETER_INVALID_VALUE', content: { parameter: 'frame.quantum.variance', old_value: 0.01 } });
-    expect(answer.content!.error_message).toContain('frame.quantum.variance is qi.frame.variance / 308 here');
+    expect(answer.content!.error_message).toContain('frame.quantum.variance is qi.frame.variance / 400 here');
     expect(await bob.request('CHANGE_PARAMETER_REQUEST', { parameter: 'frame.pilots.amplitudes', value: [0.4, 1.5] })).toMatchObject({
       name: 'PARAMETER_INVALID_VALUE',
       content: { parameter: 'frame.pilots.amplitudes', old_value: [0.4, 0.4] },
     });
-    expect(alice.sim.parameter('qi.frame.variance')).toBe(3.08);
+    expect(alice.sim.parameter('qi.frame.variance')).toBe(4);
     await bob.request('DISCONNECTION');
   });
 
@@ -128,7 +129,7 @@ describe('CHANGE_PARAMETER_REQUEST by deployed names, over TCP', () => {
       name: 'PARAMETER_UNCHANGED',
       content: { parameter: 'serial_number', old_value: 'QOSST/0001' },
     });
-    expect(backend.parameter('qi.frame.variance')).toBe(3.08);
+    expect(backend.parameter('qi.frame.variance')).toBe(4);
     await bob.request('DISCONNECTION');
   });
 

@@ -4,11 +4,10 @@ import { loadBobConfig, sessionOptions, simulatedReceiver } from '../src/bob/con
 import { runFrame } from '../src/bob/run-frame.ts';
 import { runFrames } from '../src/bob/run.ts';
 import { BobSession, connect } from '../src/bob/session.ts';
-import { finalKeyLength } from '../src/protocol/pa-request.ts';
+import { finalKeyLength, type PaRequest } from '../src/protocol/pa-request.ts';
 import { validateContent } from '../src/protocol/schemas.ts';
-import { createSimulatedBob } from '../src/sim/bob-sim.ts';
-import { DEFAULT_SIM_SEED, frameSymbols, keyBits, keyHash } from '../src/sim/frame-symbols.ts';
-import { FRAME_UUID, startTestAlice, type TestAlice } from './support/alice.ts';
+import { keyHash } from '../src/sim/key-bits.ts';
+import { FRAME_UUID, startTcpFibreAlice, startTestAlice, TEST_SIM, testReceiver, testReceiverArgs, type TestAlice } from './support/alice.ts';
 import { RawClient } from './support/raw-client.ts';
 import { readVector } from './support/vectors.ts';
 
@@ -52,14 +51,13 @@ describe('PA_REQUEST in both forms, over TCP', () => {
     alice = null;
   });
 
-  it("Bob's driver sends either form; both reach PA_SUCCESS with the same key length", async () => {
+  it("Bob's driver sends either form; both reach PA_SUCCESS with the key length the form implies", async () => {
     alice = await startTestAlice();
     const session = await connect({ host: '127.0.0.1', port: alice.port });
     try {
-      const results = [];
       for (const paForm of ['specification', 'ratio'] as const) {
-        const sim = createSimulatedBob({ symbols: 2000, paForm });
-        const sent: unknown[] = [];
+        const sim = testReceiver(alice, { paForm });
+        const sent: PaRequest[] = [];
         const paParameters = sim.paParameters.bind(sim);
         sim.paParameters = () => {
           const request = paParameters();
@@ -68,32 +66,42 @@ describe('PA_REQUEST in both forms, over TCP', () => {
         };
         const before = alice.sim.emitter.keyBits;
         const frame = await runFrame(session, sim);
+        await sim.close();
         expect(frame.status).toBe('completed');
-        // 2000 symbols, 100 revealed for estimation: half of the 1900 reconciled bits.
-        expect(frame.keyBits).toBe(950);
-        expect(alice.sim.emitter.keyBits - before).toBe(950);
-        results.push(sent[0]);
+        const request = sent[0]!;
+        expect(paForm === 'ratio' ? 'secret_key_ratio' in request : 'secret_key_length' in request).toBe(true);
+        // The kept symbols: the frame but the half revealed for estimation.
+        const reconciled = TEST_SIM.symbols / 2;
+        const rate = frame.estimation!.sent.key_rate;
+        expect(rate).toBeGreaterThan(0);
+        expect(frame.keyBits).toBe(Math.max(1, Math.floor(reconciled * Math.min(1, rate))));
+        expect(frame.keyBits).toBe(finalKeyLength(request, reconciled));
+        // Alice's privacy amplification kept as many bits.
+        expect(alice.sim.emitter.keyBits - before).toBe(frame.keyBits);
       }
-      expect(results[0]).toMatchObject({ secret_key_length: 950 });
-      expect(results[1]).toEqual({ seed: [1, 0, 1, 1, 0], secret_key_ratio: 0.5 });
     } finally {
       await session.disconnect();
     }
   });
 
   it('qosst-bob run --sim-pa-form ratio: the deployed form, frames completed with their key bits', async () => {
-    alice = await startTestAlice();
-    const cli = loadBobConfig(['run', '--sim-pa-form', 'ratio', '--sim-symbols', '2000', '--frames', '2', '--port', String(alice.port)]);
-    if (cli.help) throw new Error('help');
-    expect(cli.config.sim.pa_form).toBe('ratio');
-    const session = await BobSession.connect(sessionOptions(cli.config));
+    const tcp = await startTcpFibreAlice();
     try {
-      const summary = await runFrames(session, simulatedReceiver(cli.config), { frames: cli.config.frames });
-      expect(summary.frames).toEqual({ attempted: 2, completed: 2, denied: 0, aborted: 0 });
-      expect(summary.keyBits).toBe(2 * 950);
-      expect(alice.sim.emitter.keyBits).toBe(2 * 950);
+      const cli = loadBobConfig(['run', '--port', String(tcp.port), ...testReceiverArgs(tcp), '--sim-pa-form', 'ratio', '--frames', '2']);
+      if (cli.help) throw new Error('help');
+      expect(cli.config.sim.pa_form).toBe('ratio');
+      const session = await BobSession.connect(sessionOptions(cli.config));
+      const sim = await simulatedReceiver(cli.config);
+      try {
+        const summary = await runFrames(session, sim, { frames: cli.config.frames });
+        expect(summary.counts).toEqual({ attempted: 2, completed: 2, denied: 0, aborted: 0 });
+        expect(summary.keyBits).toBeGreaterThan(0);
+      } finally {
+        await session.disconnect();
+        await sim.close();
+      }
     } finally {
-      await session.disconnect();
+      await tcp.close();
     }
     expect(() => loadBobConfig(['run', '--sim-pa-form', 'short'])).toThrow(/pa_form/);
   });
@@ -106,10 +114,11 @@ describe('PA_REQUEST in both forms, over TCP', () => {
     await bob.request('QIE_TRIGGER');
     await bob.request('QIE_ACQUISITION_ENDED');
     expect((await bob.request('PE_SYMBOLS_REQUEST', { indices: revealed })).name).toBe('PE_SYMBOLS_RESPONSE');
-    expect((await bob.request('PE_FINISHED', { transmittance: 0.5, excess_noise: 0.02, key_rate: 0.1 })).name).toBe('PE_APPROVED');
+    expect((await bob.request('PE_FINISHED', { n_photon: 2, transmittance: 0.5, excess_noise: 0.1, electronic_noise: 0.05, eta: 0.8, key_rate: 200 })).name).toBe('PE_APPROVED');
     expect((await bob.request('EC_INITIALIZATION', { matrix: [[1, 1], [1, 1]], noise: 0.1 })).name).toBe('EC_READY');
-    const real = frameSymbols(FRAME_UUID, 2000, 3.08, DEFAULT_SIM_SEED).real;
-    expect((await bob.request('EC_VERIFICATION', { hash: keyHash(keyBits(real, new Set(revealed))) })).name).toBe('EC_VERIFICATION_SUCCESS');
+    const bits = [1, 0, 0, 1];
+    expect((await bob.request('EC_BLOCK', { syndrome: bits })).name).toBe('EC_BLOCK_ACK');
+    expect((await bob.request('EC_VERIFICATION', { hash: keyHash(Uint8Array.from(bits)) })).name).toBe('EC_VERIFICATION_SUCCESS');
     return bob;
   }
 
@@ -120,7 +129,7 @@ describe('PA_REQUEST in both forms, over TCP', () => {
     const content = JSON.parse(frames.find((f) => f.name === 'PA_REQUEST')!.content_text) as object;
     expect(content).toEqual({ seed: [1, 0, 1, 1, 0, 0, 1, 0], secret_key_ratio: 0.125 });
     expect((await bob.request('PA_REQUEST', content)).name).toBe('PA_SUCCESS');
-    expect(alice.sim.emitter.keyBits).toBe(249); // floor(1996 / 8)
+    expect(alice.sim.emitter.keyBits).toBe(2499); // floor(19996 / 8)
     expect((await bob.request('FRAME_ENDED', { frame_uuid: FRAME_UUID })).name).toBe('FRAME_ENDED_ACK');
     await bob.request('DISCONNECTION');
   });
@@ -128,7 +137,7 @@ describe('PA_REQUEST in both forms, over TCP', () => {
   it('PA_ERROR for a ratio that leaves no key bit; the frame can still be amplified', async () => {
     alice = await startTestAlice();
     const bob = await reconciledFrame(alice, [0, 1]);
-    expect(await bob.request('PA_REQUEST', { seed: [1, 0], secret_key_ratio: 0.0001 })).toMatchObject({
+    expect(await bob.request('PA_REQUEST', { seed: [1, 0], secret_key_ratio: 0.00001 })).toMatchObject({
       name: 'PA_ERROR',
       content: { error_message: expect.stringContaining('no key bit') },
     });
@@ -137,7 +146,7 @@ describe('PA_REQUEST in both forms, over TCP', () => {
       content: { error_message: expect.stringContaining('secret_key_ratio: must be in (0, 1]') },
     });
     expect((await bob.request('PA_REQUEST', { seed: [1, 0], secret_key_ratio: 1 })).name).toBe('PA_SUCCESS');
-    expect(alice.sim.emitter.keyBits).toBe(1998);
+    expect(alice.sim.emitter.keyBits).toBe(TEST_SIM.symbols - 2);
     await bob.request('DISCONNECTION');
   });
 });

@@ -28,7 +28,7 @@ export type DeployedParameters = Readonly<Record<string, DeployedParameter>>;
 
 /**
  * Products are rounded to 15 significant digits, which every decimal Bob
- * can type keeps exactly: 0.013 × 308 is 4.004, not 4.0040000000000004.
+ * can type keeps exactly: 0.07 × 400 is 28, not 28.000000000000004.
  */
 const clean = (x: number) => (Number.isFinite(x) ? Number(x.toPrecision(15)) : x);
 

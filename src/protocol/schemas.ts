@@ -11,6 +11,8 @@ import { paRequest } from './pa-request.ts';
 const uuid = z.guid({ error: 'must be a UUID (8-4-4-4-12 hexadecimal digits)' });
 const text = z.string();
 const real = z.number();
+/** Any number, NaN and the infinities included (the deployed peers write them): the receiver's policy decides. */
+const anyNumber = z.custom<number>((v) => typeof v === 'number', { error: 'expected a number' });
 const index = z.number().int().nonnegative();
 /** Python's `hash()` is a signed 64-bit integer: large values arrive as bigint. */
 const bigInteger = z.union([z.number().int(), z.bigint()], { error: 'must be an integer' });
@@ -85,14 +87,15 @@ export const CONTENT = {
   PE_NPHOTON_REQUEST: none,
   PE_NPHOTON_RESPONSE: required(z.object({ n_photon: real })),
   // The prose names transmittance, excess noise and key rate; the example adds three more.
+  // Non-finite values are Alice's policy to deny (PE_DENIED), not a malformed content.
   PE_FINISHED: required(
     z.object({
-      transmittance: real,
-      excess_noise: real,
-      key_rate: real,
-      n_photon: real.optional(),
-      electronic_noise: real.optional(),
-      eta: real.optional(),
+      transmittance: anyNumber,
+      excess_noise: anyNumber,
+      key_rate: anyNumber,
+      n_photon: anyNumber.optional(),
+      electronic_noise: anyNumber.optional(),
+      eta: anyNumber.optional(),
     }),
   ),
   PE_APPROVED: none,

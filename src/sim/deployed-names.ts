@@ -12,12 +12,12 @@
  * small-signal regime the optical variance is proportional to the digital
  * one; the factor is the emitter chain's calibration (DAC gain, modulator,
  * attenuation). A real emitter measures it; the simulated chain is
- * calibrated so that the deployed default 0.01 is our default Va 3.08 SNU.
+ * calibrated so that the deployed default 0.01 is our default Va 4 SNU.
  */
 import type { DeployedParameters } from '../alice/deployed-parameters.ts';
 
 /** SNU of Va per unit of DAC-range-relative variance, for the simulated chain. */
-export const SIM_SNU_PER_DAC_VARIANCE = 308;
+export const SIM_SNU_PER_DAC_VARIANCE = 400;
 
 export const SIM_DEPLOYED_PARAMETERS: DeployedParameters = {
   'frame.quantum.variance': {
