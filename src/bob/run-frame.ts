@@ -1,5 +1,6 @@
 /** Drives one whole frame with a Bob backend, step by step through the session. */
 import { randomUUID } from 'node:crypto';
+import { finalKeyLength } from '../protocol/pa-request.ts';
 import type { ContentOf } from '../protocol/schemas.ts';
 import type { BobBackend, EstimationReport } from './backend.ts';
 import { BobError } from './errors.ts';
@@ -99,5 +100,5 @@ export async function runFrame(session: BobSession, backend: BobBackend, options
 
   phase('end-of-frame');
   await session.endFrame();
-  return { frameUuid, status: 'completed', keyBits: pa.secret_key_length, estimation: measured };
+  return { frameUuid, status: 'completed', keyBits: finalKeyLength(pa, backend.reconciledLength()), estimation: measured };
 }
