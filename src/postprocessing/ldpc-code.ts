@@ -15,7 +15,10 @@
  * The version tag `ldpc1` names this construction: changing it changes the id.
  */
 import { designRate, type NodeDegrees } from './density-evolution.ts';
+import { CODE_LADDER } from './ldpc-ladder.ts';
 import { Xoshiro128 } from './prng.ts';
+
+export { CODE_LADDER };
 
 export interface LdpcCode {
   readonly id: string;
@@ -51,9 +54,6 @@ export function checkDegrees(variables: NodeDegrees, rate: number): NodeDegrees 
   return high < 1e-12 ? [[low, 1]] : [[low, 1 - high], [low + 1, high]];
 }
 
-import { CODE_LADDER } from './ldpc-ladder.ts';
-export { CODE_LADDER };
-
 export function codeId(permille: number, n: number): string {
   return `qosst-ldpc1-R${permille}-N${n}`;
 }
@@ -72,9 +72,11 @@ export function parseCodeId(id: string): { entry: LadderEntry; n: number } | { e
 
 /** Splits `total` items into integer counts proportional to the fractions, summing exactly to `total`. */
 function apportion(fractions: NodeDegrees, total: number): number[] {
-  const counts = fractions.map(([, f]) => Math.floor(f * total));
+  const sum = fractions.reduce((s, [, f]) => s + f, 0);
+  const exact = fractions.map(([, f]) => (f / sum) * total);
+  const counts = exact.map(Math.floor);
   let left = total - counts.reduce((s, c) => s + c, 0);
-  const order = fractions.map(([, f], i) => [f * total - counts[i]!, i] as const).sort((a, b) => b[0] - a[0]);
+  const order = exact.map((x, i) => [x - counts[i]!, i] as const).sort((a, b) => b[0] - a[0]);
   for (let k = 0; left > 0; k = (k + 1) % order.length, left--) counts[order[k]![1]]! += 1;
   return counts;
 }
@@ -85,15 +87,17 @@ const cache = new Map<string, LdpcCode>();
 export function buildCode(id: string): LdpcCode {
   const known = cache.get(id);
   if (known) return known;
-  const parsed = parseCodeId(id);
-  if ('error' in parsed) throw new Error(parsed.error);
-  const code = construct(id, parsed.entry, parsed.n);
+  const code = expandCode(id);
   if (cache.size >= 8) cache.delete(cache.keys().next().value!);
   cache.set(id, code);
   return code;
 }
 
-function construct(id: string, entry: LadderEntry, n: number): LdpcCode {
+/** Expands an identifier, without the cache. */
+export function expandCode(id: string): LdpcCode {
+  const parsed = parseCodeId(id);
+  if ('error' in parsed) throw new Error(parsed.error);
+  const { entry, n } = parsed;
   const rng = new Xoshiro128(id);
   const m = Math.round(n * (1 - entry.permille / 1000));
   const variableCounts = apportion(entry.variables, n);
@@ -178,4 +182,16 @@ export function syndrome(code: LdpcCode, bits: Uint8Array): Uint8Array {
 /** The design rate of a ladder entry's ensemble (for tests and the README table). */
 export function ensembleRate(entry: LadderEntry): number {
   return designRate(entry.variables, checkDegrees(entry.variables, entry.permille / 1000));
+}
+
+/**
+ * Bob's choice: the highest-rate ladder code whose threshold lies at least
+ * `marginDb` below the estimated SNR (per real dimension, linear); the
+ * achieved beta is then rate / capacity(SNR). Undefined when even the
+ * lowest rate needs more SNR.
+ */
+export function chooseCode(snr: number, marginDb: number, n = DEFAULT_BLOCK_LENGTH): { id: string; entry: LadderEntry } | undefined {
+  const usable = CODE_LADDER.filter((e) => e.thresholdSnr * 10 ** (marginDb / 10) <= snr);
+  const best = usable.reduce<LadderEntry | undefined>((a, e) => (!a || e.permille > a.permille ? e : a), undefined);
+  return best && { id: codeId(best.permille, n), entry: best };
 }

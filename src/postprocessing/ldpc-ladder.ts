@@ -1,5 +1,19 @@
+/**
+ * The code ladder: variable-node degree distributions (fraction of nodes per
+ * degree) found by linear programming under Gaussian-approximation density
+ * evolution (check degrees concentrated, see checkDegrees), and each one's
+ * threshold recomputed by Monte Carlo density evolution (population 20000,
+ * bisection to 1 %; density-evolution.ts). Generated offline; the tests
+ * check each rate and that every threshold lies below capacity.
+ */
 import type { LadderEntry } from './ldpc-code.ts';
+
 export const CODE_LADDER: readonly LadderEntry[] = [
-  { permille: 367, variables: [[2,0.5111541822941897],[3,0.25559837246752404],[4,0.011485241893722093],[6,0.02259227317510216],[7,0.06802128413066695],[8,0.07358563688739064],[10,0.004041103889355942],[30,0.05352190526204845]], thresholdSnr: 0.7139166026202975 },
-  { permille: 100, variables: [[2,0.7110772862564771],[3,0.2697531148791313],[4,0.008213150687515736],[5,0.010956448176875832]], thresholdSnr: 0.18053605559997862 },
+  { permille: 257, variables: [[2, 0.554337], [3, 0.230604], [4, 0.009731], [5, 0.007885], [6, 0.048152], [7, 0.030081], [8, 0.060138], [10, 0.012318], [15, 0.004004], [20, 0.001928], [30, 0.040822]], thresholdSnr: 0.50779 },
+  { permille: 279, variables: [[2, 0.539108], [3, 0.237935], [6, 0.066054], [7, 0.060934], [8, 0.040195], [30, 0.055775]], thresholdSnr: 0.56611 },
+  { permille: 303, variables: [[2, 0.534687], [3, 0.245238], [4, 0.004971], [5, 0.008416], [6, 0.029473], [7, 0.064760], [8, 0.047600], [10, 0.015820], [15, 0.003259], [30, 0.045774]], thresholdSnr: 0.59957 },
+  { permille: 327, variables: [[2, 0.526826], [3, 0.241777], [4, 0.024310], [6, 0.028458], [7, 0.049457], [8, 0.058023], [10, 0.024378], [30, 0.046770]], thresholdSnr: 0.65004 },
+  { permille: 353, variables: [[2, 0.515048], [3, 0.254549], [6, 0.045903], [7, 0.070201], [8, 0.057809], [30, 0.056490]], thresholdSnr: 0.73365 },
+  { permille: 380, variables: [[2, 0.506729], [3, 0.258521], [4, 0.012047], [6, 0.019566], [7, 0.068554], [8, 0.075829], [10, 0.004936], [30, 0.053818]], thresholdSnr: 0.78920 },
+  { permille: 408, variables: [[2, 0.497194], [3, 0.267428], [6, 0.042318], [7, 0.058961], [8, 0.074541], [30, 0.059557]], thresholdSnr: 0.86552 },
 ];
