@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { convergesMonteCarlo, thresholdSnr } from '../src/postprocessing/density-evolution.ts';
 import { buildCode, checkDegrees, expandCode, chooseCode, CODE_LADDER, codeId, ensembleRate, parseCodeId, syndrome, type LadderEntry } from '../src/postprocessing/ldpc-code.ts';
@@ -56,6 +57,13 @@ describe('parity-check matrices', () => {
     }
     const other = buildCode(codeId(entry.permille, N * 2));
     expect(other.m).not.toBe(a.m);
+  });
+
+  it('are pinned: both sides of any version expand qosst-ldpc1-R327-N1024 into the same matrix', () => {
+    // Little-endian Int32 row pointers then column indices; a change of construction must change the id.
+    const code = expandCode('qosst-ldpc1-R327-N1024');
+    const digest = createHash('sha256').update(Buffer.from(code.checkPtr.buffer)).update(Buffer.from(code.checkVars.buffer)).digest('hex');
+    expect(digest).toBe('678f8b4963351ce48dd1914a1eca69f31e286a6c2e5df8e802bcfbda4ea229b4');
   });
 
   it('refuse unknown identifiers with a message fit for EC_DENIED', () => {

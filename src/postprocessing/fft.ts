@@ -65,15 +65,14 @@ export function fft(re: Float64Array, im: Float64Array, inverse: boolean): void 
 }
 
 /**
- * The full linear convolution of a and b (entries 0 or 1), exactly, as
- * integers: with z = a + i·b, z² = a² - b² + 2i·(a·b) under convolution, so
- * one transform and one inverse give a * b = Im(IFFT(FFT(z)²)) / 2. Sums
- * stay below 2^22 and rounding errors far below 1/2 for these sizes.
+ * The cyclic convolution of a and b (entries 0 or 1) over `size` points (a
+ * power of two at least as long as either), exactly, as integers: with
+ * z = a + i·b, z² = a² - b² + 2i·(a·b) under convolution, so one transform
+ * and one inverse give a * b = Im(IFFT(FFT(z)²)) / 2. Sums stay below 2^23
+ * and rounding errors far below 1/2 for these sizes.
  */
-export function convolveBits(a: Uint8Array, b: Uint8Array): Int32Array {
-  const length = a.length + b.length - 1;
-  let size = 1;
-  while (size < length) size <<= 1;
+export function cyclicConvolveBits(a: Uint8Array, b: Uint8Array, size: number): Int32Array {
+  if (a.length > size || b.length > size) throw new RangeError('the inputs are longer than the convolution');
   const re = new Float64Array(size);
   const im = new Float64Array(size);
   for (let i = 0; i < a.length; i++) re[i] = a[i]!;
@@ -86,8 +85,16 @@ export function convolveBits(a: Uint8Array, b: Uint8Array): Int32Array {
     im[i] = 2 * r * m;
   }
   fft(re, im, true);
-  const out = new Int32Array(length);
+  const out = new Int32Array(size);
   const scale = 1 / (2 * size);
-  for (let i = 0; i < length; i++) out[i] = Math.round(im[i]! * scale);
+  for (let i = 0; i < size; i++) out[i] = Math.round(im[i]! * scale);
   return out;
+}
+
+/** The full linear convolution of two 0/1 sequences (a cyclic one long enough not to wrap). */
+export function convolveBits(a: Uint8Array, b: Uint8Array): Int32Array {
+  const length = a.length + b.length - 1;
+  let size = 1;
+  while (size < length) size <<= 1;
+  return cyclicConvolveBits(a, b, size).slice(0, length);
 }

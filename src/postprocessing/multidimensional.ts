@@ -18,10 +18,14 @@
  *    orthogonal, so with x = c·y + w (w Gaussian, independent of y),
  *    r = c·|y|·u + (Gaussian noise of the same variance): a binary-input
  *    AWGN channel per component.
- * LLR of b_i for Alice, with the forward model y = g·x + z, Var(z) = N per
- * real dimension, and |y| replaced by its estimate sqrt(g²|x|² + d·N):
- *   LLR_i = 2·g·|y|·r_i / (sqrt(d)·N)   (positive favours b_i = 0),
- * which for d = 1 is exactly the LLR of the sign of y given x and |y|.
+ * Alice's LLRs are exact for this model (y = g·x + z, Var(z) = N per real
+ * dimension, x known, |y| unknown): given alpha, each of the 2^d candidate
+ * words u names a candidate direction y' = conj(alpha)·u, and
+ *   p(y' | x) is proportional to F(<u, r>),
+ *   F(t) = integral over rho > 0 of rho^(d-1) exp(-rho²/(2N) + rho·g·t/N),
+ * (the density of y = rho·y' integrated over its unknown length rho). The
+ * LLR of b_i sums F over the 2^(d-1) words with b_i = 0 against those with
+ * b_i = 1. ln F is tabulated once per block by numerical integration.
  */
 
 export type Dimension = 1 | 2 | 4 | 8;
@@ -113,20 +117,80 @@ export interface LinearGaussianModel {
   readonly noiseVariance: number;
 }
 
-/** Alice's side: the LLR of each of Bob's bits from her reals x and Bob's side information. */
+const LLR_CLIP = 30;
+
+/** ln F(t) on a grid of t in [-range, range] (see the header), by the trapezoid rule in the log domain around the integrand's peak. */
+function lnFTable(d: number, g: number, noise: number, range: number, points: number): Float64Array {
+  const table = new Float64Array(points);
+  const steps = 400;
+  for (let k = 0; k < points; k++) {
+    const t = -range + (2 * range * k) / (points - 1);
+    const a = (g * t) / noise;
+    // The integrand's maximum: (d-1)/rho - rho/N + a = 0.
+    const peak = (a * noise + Math.sqrt(a * a * noise * noise + 4 * (d - 1) * noise)) / 2;
+    const width = 12 * Math.sqrt(noise);
+    const from = Math.max(0, peak - width);
+    const h = (peak + width - from) / steps;
+    const logAt = (rho: number) => (rho > 0 ? (d - 1) * Math.log(rho) : d === 1 ? 0 : -Infinity) - (rho * rho) / (2 * noise) + a * rho;
+    const top = logAt(Math.max(peak, 1e-300));
+    let sum = 0;
+    for (let i = 0; i <= steps; i++) sum += (i === 0 || i === steps ? 0.5 : 1) * Math.exp(logAt(from + i * h) - top);
+    table[k] = top + Math.log(sum * h);
+  }
+  return table;
+}
+
+/** Alice's side: the exact LLR of each of Bob's bits from her reals x and Bob's side information. */
 export function aliceLlrs(d: Dimension, x: ArrayLike<number>, alpha: ArrayLike<number>, model: LinearGaussianModel): Float64Array {
   checkDimension(d, x.length);
   if (alpha.length !== x.length) throw new RangeError(`expected ${x.length} side-information values, got ${alpha.length}`);
   const { gain: g, noiseVariance: noise } = model;
+  if (!(g > 0 && noise > 0)) throw new RangeError('the channel model needs a positive gain and noise variance');
   const llr = new Float64Array(x.length);
-  const r = new Float64Array(d);
+  // |<u, r>| <= |r| = |x| per vector: the table spans the block's largest norm.
+  let range = 0;
   for (let v = 0; v < x.length; v += d) {
     let x2 = 0;
     for (let i = 0; i < d; i++) x2 += x[v + i]! ** 2;
-    const yNorm = Math.sqrt(g * g * x2 + d * noise);
+    range = Math.max(range, Math.sqrt(x2));
+  }
+  range = range * 1.0001 + 1e-12;
+  const points = 4096;
+  const table = lnFTable(d, g, noise, range, points);
+  const toIndex = (points - 1) / (2 * range);
+  const words = 1 << d;
+  const unit = 1 / Math.sqrt(d);
+  const r = new Float64Array(d);
+  const logs = new Float64Array(words);
+  const zero = new Float64Array(d);
+  const one = new Float64Array(d);
+  for (let v = 0; v < x.length; v += d) {
     multiply(d, alpha, v, x, v, r, 0);
-    const scale = (2 * g * yNorm) / (Math.sqrt(d) * noise);
-    for (let i = 0; i < d; i++) llr[v + i] = scale * r[i]!;
+    let top = -Infinity;
+    for (let w = 0; w < words; w++) {
+      // Bit i of w is b_i: u_i = (-1)^(b_i)/sqrt(d).
+      let t = 0;
+      for (let i = 0; i < d; i++) t += (w >> i) & 1 ? -r[i]! : r[i]!;
+      const p = (t * unit + range) * toIndex;
+      const k = Math.min(points - 2, Math.max(0, p | 0));
+      const f = p - k;
+      const value = table[k]! + f * (table[k + 1]! - table[k]!);
+      logs[w] = value;
+      if (value > top) top = value;
+    }
+    zero.fill(0);
+    one.fill(0);
+    for (let w = 0; w < words; w++) {
+      const e = Math.exp(logs[w]! - top);
+      for (let i = 0; i < d; i++) {
+        if ((w >> i) & 1) one[i]! += e;
+        else zero[i]! += e;
+      }
+    }
+    for (let i = 0; i < d; i++) {
+      const value = Math.log(zero[i]!) - Math.log(one[i]!);
+      llr[v + i] = value > LLR_CLIP ? LLR_CLIP : value < -LLR_CLIP ? -LLR_CLIP : value;
+    }
   }
   return llr;
 }

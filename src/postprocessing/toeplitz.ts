@@ -17,9 +17,10 @@
  *    many key bits (one FFT convolution each); it trades memory for time
  *    and never changes the result.
  * O((n + m) log(n + m)) per block through an FFT convolution: T·k is the
- * middle of the convolution t * k.
+ * middle of the convolution t * k, which a cyclic convolution of n + m - 1
+ * points gives unaliased.
  */
-import { convolveBits } from './fft.ts';
+import { cyclicConvolveBits } from './fft.ts';
 
 /** The n + m - 1 Toeplitz diagonal bits from the PA_REQUEST seed and feedback polynomial. */
 export function toeplitzDiagonal(seed: ArrayLike<number>, feedbackPolynomial: ArrayLike<number>, length: number): Uint8Array {
@@ -53,7 +54,11 @@ export function toeplitzHash(key: Uint8Array, diagonal: Uint8Array, outputLength
     const width = Math.min(subblockLength, n - j0);
     // Columns j0..j0+width-1 use diagonal bits t[n-1-j0-(width-1) .. n-1-j0+m-1].
     const from = n - j0 - width;
-    const conv = convolveBits(key.subarray(j0, j0 + width), diagonal.subarray(from, from + width + m - 1));
+    // Only entries width-1 .. width+m-2 of the linear convolution are needed: a cyclic one over
+    // width + m - 1 points (or more) leaves them unaliased, half the size of the full product.
+    let size = 1;
+    while (size < width + m - 1) size <<= 1;
+    const conv = cyclicConvolveBits(key.subarray(j0, j0 + width), diagonal.subarray(from, from + width + m - 1), size);
     for (let i = 0; i < m; i++) out[i]! ^= conv[i + width - 1]! & 1;
   }
   return out;
