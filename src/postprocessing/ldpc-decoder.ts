@@ -44,9 +44,8 @@ for (let i = 0; i < TABLE_SIZE; i++) {
 }
 
 function phiTable(x: number): number {
-  const p = x * (1 / TABLE_STEP);
+  const p = Math.min(x * (1 / TABLE_STEP), TABLE_SIZE - 2);
   const i = p | 0;
-  if (i >= TABLE_SIZE - 1) return PHI[TABLE_SIZE - 1]!;
   const f = p - i;
   return PHI[i]! + f * (PHI[i + 1]! - PHI[i]!);
 }
@@ -76,7 +75,11 @@ export function decode(code: LdpcCode, llr: Float64Array, syndromeBits: Uint8Arr
   return { bits, ok: false, iterations: maxIterations };
 }
 
-/** One layered pass of the sum-product rule over every check (small and monomorphic, so that V8 optimises it). */
+/**
+ * One layered pass of the sum-product rule over every check (small and
+ * monomorphic, so that V8 optimises it; signs by parity arithmetic rather
+ * than branches, which random data would mispredict half the time).
+ */
 function sumProductSweep(
   checkPtr: Int32Array,
   checkVars: Int32Array,
@@ -90,20 +93,19 @@ function sumProductSweep(
   for (let c = 0; c < m; c++) {
     const start = checkPtr[c]!;
     const degree = checkPtr[c + 1]! - start;
-    let sign = syndromeBits[c]! ? -1 : 1;
+    let parity = syndromeBits[c]!;
     let sum = 0;
     for (let k = 0; k < degree; k++) {
       const q = posterior[checkVars[start + k]!]! - message[start + k]!;
       incoming[k] = q;
-      if (q < 0) sign = -sign;
-      const p = phiTable(q < 0 ? -q : q);
+      parity ^= +(q < 0);
+      const p = phiTable(Math.abs(q));
       incomingPhi[k] = p;
       sum += p;
     }
     for (let k = 0; k < degree; k++) {
       const q = incoming[k]!;
-      const rest = sum - incomingPhi[k]!;
-      const out = (q < 0 ? -sign : sign) * phiTable(rest > 0 ? rest : 0);
+      const out = (1 - 2 * (parity ^ +(q < 0))) * phiTable(Math.max(sum - incomingPhi[k]!, 0));
       message[start + k] = out;
       posterior[checkVars[start + k]!] = q + out;
     }

@@ -162,33 +162,39 @@ export function aliceLlrs(d: Dimension, x: ArrayLike<number>, alpha: ArrayLike<n
   const unit = 1 / Math.sqrt(d);
   const r = new Float64Array(d);
   const logs = new Float64Array(words);
-  const zero = new Float64Array(d);
   const one = new Float64Array(d);
+  const step = new Float64Array(d);
   for (let v = 0; v < x.length; v += d) {
     multiply(d, alpha, v, x, v, r, 0);
+    // Words in Gray-code order: each differs from the previous one in one bit, so <u, r> moves by one term.
+    let t = 0;
+    for (let i = 0; i < d; i++) {
+      t += r[i]! * unit;
+      step[i] = 2 * r[i]! * unit;
+    }
     let top = -Infinity;
-    for (let w = 0; w < words; w++) {
-      // Bit i of w is b_i: u_i = (-1)^(b_i)/sqrt(d).
-      let t = 0;
-      for (let i = 0; i < d; i++) t += (w >> i) & 1 ? -r[i]! : r[i]!;
-      const p = (t * unit + range) * toIndex;
+    let word = 0;
+    for (let g = 0; g < words; g++) {
+      if (g > 0) {
+        const i = 31 - Math.clz32(g & -g);
+        word ^= 1 << i;
+        t += word & (1 << i) ? -step[i]! : step[i]!;
+      }
+      const p = (t + range) * toIndex;
       const k = Math.min(points - 2, Math.max(0, p | 0));
-      const f = p - k;
-      const value = table[k]! + f * (table[k + 1]! - table[k]!);
-      logs[w] = value;
+      const value = table[k]! + (p - k) * (table[k + 1]! - table[k]!);
+      logs[word] = value;
       if (value > top) top = value;
     }
-    zero.fill(0);
     one.fill(0);
+    let total = 0;
     for (let w = 0; w < words; w++) {
       const e = Math.exp(logs[w]! - top);
-      for (let i = 0; i < d; i++) {
-        if ((w >> i) & 1) one[i]! += e;
-        else zero[i]! += e;
-      }
+      total += e;
+      for (let i = 0; i < d; i++) if ((w >> i) & 1) one[i]! += e;
     }
     for (let i = 0; i < d; i++) {
-      const value = Math.log(zero[i]!) - Math.log(one[i]!);
+      const value = Math.log(total - one[i]!) - Math.log(one[i]!);
       llr[v + i] = value > LLR_CLIP ? LLR_CLIP : value < -LLR_CLIP ? -LLR_CLIP : value;
     }
   }
