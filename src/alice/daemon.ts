@@ -1,19 +1,44 @@
-/** Starts Alice from a validated configuration: authenticator, simulated backend, server. */
+/** Starts Alice: configuration, authenticator, backend (simulated unless given), server, review page. */
 import type { Logger } from 'pino';
+import { validateConfig } from '../config.ts';
 import { generateDiagrams } from '../diagrams/generate.ts';
+import { createLogger } from '../log.ts';
 import { ReviewServer } from '../review/server.ts';
 import { loadAuthenticator } from '../protocol/auth/index.ts';
 import { createSimulatedAlice, type SimulatedAlice } from '../sim/alice-sim.ts';
+import type { FibreInput } from '../sim/fibre-link.ts';
+import { FibreServer } from '../sim/fibre-tcp.ts';
 import type { AliceBackend } from './backend.ts';
-import type { AliceConfig } from './config.ts';
-import { AliceServer, type AliceServerOptions } from './server.ts';
+import { aliceConfigSchema, type AliceConfig, type AliceConfigInput } from './config.ts';
+import { AliceServer, type AliceServerOptions, type SessionObserver } from './server.ts';
+
+export interface StartAliceOptions {
+  /** The daemon's settings, with the keys of its TOML file (`port: 0` picks a free port); absent keys take their defaults. */
+  config?: AliceConfigInput;
+  /** The hardware; the simulated emitter, set up by `config.sim`, otherwise. */
+  backend?: AliceBackend;
+  /** Where the daemon logs; otherwise standard error at `config.log_level` in `config.log_format`. */
+  log?: Logger;
+  /** Told when a session opens, changes state, sends or receives a message, closes; any method may be left out. */
+  observer?: Partial<SessionObserver>;
+  /** The statecharts' inspection events (see `createInspection`). */
+  inspect?: AliceServerOptions['inspect'];
+  /** The simulated emitter's fibre (an in-memory one, in tests); a TCP fibre server otherwise. */
+  fibre?: FibreInput;
+}
 
 export interface AliceDaemon {
-  server: AliceServer;
-  backend: AliceBackend;
+  /** The bound TCP port (the free one picked for `port: 0`). */
   port: number;
+  /** The bound address. */
+  address: string;
+  /** The simulated fibre's TCP port, when the daemon serves it. */
+  fibrePort?: number;
   /** The review page's port, when `review_port` is set. */
   reviewPort?: number;
+  server: AliceServer;
+  backend: AliceBackend;
+  /** Stops accepting, closes every session (emission stopped), closes the backend and the review page. */
   close(): Promise<void>;
 }
 
@@ -24,32 +49,54 @@ function stateDiagrams(): Map<string, string> {
   return out;
 }
 
-export interface DaemonExtras {
-  /** A real backend; the simulated emitter otherwise. */
-  backend?: AliceBackend;
-  observer?: AliceServerOptions['observer'];
-  inspect?: AliceServerOptions['inspect'];
+/** One observer that tells each given one; none when nobody watches, so that watching costs nothing otherwise. */
+function fanOut(observers: readonly (Partial<SessionObserver> | undefined)[]): SessionObserver | undefined {
+  const all = observers.filter((o): o is Partial<SessionObserver> => o !== undefined);
+  if (all.length === 0) return undefined;
+  return {
+    opened: (session, peer) => all.forEach((o) => o.opened?.(session, peer)),
+    message: (event) => all.forEach((o) => o.message?.(event)),
+    state: (session, value) => all.forEach((o) => o.state?.(session, value)),
+    closed: (session) => all.forEach((o) => o.closed?.(session)),
+  };
 }
 
-export function simulatedBackend(config: AliceConfig): SimulatedAlice {
+export function simulatedBackend(config: AliceConfig, fibre?: FibreInput): SimulatedAlice {
   const { sim } = config;
-  return createSimulatedAlice({
-    symbols: sim.symbols,
-    variance: sim.variance,
-    seed: sim.seed,
-    maxExcessNoise: sim.max_excess_noise,
-    dspDelayMs: sim.dsp_delay_ms,
-    serialNumber: config.serial_number,
-  });
+  return createSimulatedAlice(
+    {
+      symbols: sim.symbols,
+      variance: sim.variance,
+      distanceKm: sim.distance_km,
+      lossDbPerKm: sim.loss_db_per_km,
+      excessNoise: sim.excess_noise,
+      ...(sim.seed === undefined ? {} : { seed: sim.seed }),
+      maxExcessNoise: sim.max_excess_noise,
+      beta: sim.beta,
+      dspDelayMs: sim.dsp_delay_ms,
+      serialNumber: config.serial_number,
+    },
+    fibre,
+  );
 }
 
-export async function startAlice(config: AliceConfig, log: Logger, extras: DaemonExtras = {}): Promise<AliceDaemon> {
+/** The fibre port of a configuration: `sim.fibre_port`, else the daemon's port + 1 (a free one for port 0). */
+export function fibrePortOf(config: AliceConfig): number {
+  return config.sim.fibre_port ?? (config.port === 0 ? 0 : config.port + 1);
+}
+
+/** Starts the daemon; rejects with a ConfigError naming each wrong key, or with the listen error. */
+export async function startAlice(options: StartAliceOptions = {}): Promise<AliceDaemon> {
+  const config = validateConfig(aliceConfigSchema, options.config ?? {});
+  const log = options.log ?? createLogger({ level: config.log_level, format: config.log_format, fd: 2, name: 'alice' });
   const auth = loadAuthenticator({
     algorithm: config.auth,
     secretKeyFile: config.secret_key,
     peerPublicKeyFile: config.peer_public_key,
   });
-  const backend = extras.backend ?? simulatedBackend(config);
+  // The simulated emitter's light leaves through a TCP fibre unless the caller brings its own backend or fibre.
+  const fibreServer = options.backend || options.fibre ? undefined : await FibreServer.listen(config.host, fibrePortOf(config));
+  const backend = options.backend ?? simulatedBackend(config, options.fibre ?? fibreServer);
   const review =
     config.review_port === undefined ? undefined : new ReviewServer({ port: config.review_port, log, diagrams: stateDiagrams() });
   const reviewPort = review ? (await review.listen()).port : undefined;
@@ -65,17 +112,24 @@ export async function startAlice(config: AliceConfig, log: Logger, extras: Daemo
     emitterWaitMs: config.emitter_wait_seconds * 1000,
     backend,
     log,
-    observer: review ?? extras.observer,
-    inspect: extras.inspect,
+    observer: fanOut([review, options.observer]),
+    inspect: options.inspect,
   });
-  const address = await server.listen();
+  const bound = await server.listen().catch(async (error: unknown) => {
+    await fibreServer?.close();
+    await review?.close();
+    throw error;
+  });
   return {
+    port: bound.port,
+    address: bound.address,
+    reviewPort,
     server,
     backend,
-    port: address.port,
-    reviewPort,
+    fibrePort: fibreServer?.port,
     close: async () => {
       await server.close();
+      await fibreServer?.close();
       await review?.close();
     },
   };
