@@ -71,7 +71,7 @@ export function postprocessingBench(record: Record, log: (line: string) => void)
     `reconciliation at the default link: SNR ${link.snr.toFixed(3)}, code ${code.id} (threshold SNR ${choice.entry.thresholdSnr}, margin ${marginDb} dB), ` +
       `dimension 8, beta ${beta.toFixed(3)}, block error rate ${failures}/${blocks}, ${(iterations / blocks).toFixed(1)} iterations per block`,
   );
-  record('Alice corrects a block (dimension 8, sum-product) vs Bob computes its syndrome', (blocks * code.n) / decodeSeconds / 1e6, (blocks * code.n) / syndromeSeconds / 1e6, 'Mbit/s', true);
+  record('Alice corrects a block (dimension 8, sum-product) vs Bob computes its syndrome', (blocks * code.n) / decodeSeconds / 1e3, (blocks * code.n) / syndromeSeconds / 1e3, 'kbit/s', true);
 
   const n = 1_000_000;
   const m = 200_000;
