@@ -7,6 +7,8 @@ import { ConfigError, parseCommandLine, requireKeyFiles, resolveConfig, sharedFi
 import { DEFAULT_MAX_CONTENT_LENGTH } from '../protocol/frame.ts';
 import { QOSST_VERSIONS } from '../protocol/versions.ts';
 import { LOG_LEVELS } from '../log.ts';
+import { KEY_OPTIONS, keyFields, keyHelp } from '../keys/config.ts';
+import { DEFAULT_KEY_STORE } from '../keys/service.ts';
 
 export const DEFAULT_PORT = 8181;
 
@@ -30,6 +32,7 @@ export const aliceConfigSchema = z
     log_level: z.enum(LOG_LEVELS).default('info'),
     inspect: z.string().min(1).optional(),
     review_port: z.number().int().min(0).max(65535).optional(),
+    ...keyFields,
     sim: simSchema.default(simSchema.parse({})),
   })
   .superRefine(requireKeyFiles);
@@ -39,6 +42,7 @@ export type AliceConfig = z.infer<typeof aliceConfigSchema>;
 /** Command-line options and the config key each sets (`--sim-symbols` -> `sim.symbols`). */
 const OPTIONS: Record<string, OptionSpec> = {
   ...SHARED_OPTIONS,
+  ...KEY_OPTIONS,
   'max-auth-failures': { type: 'string', key: 'max_auth_failures', number: true },
   'ban-seconds': { type: 'string', key: 'ban_seconds', number: true },
   'emitter-wait-seconds': { type: 'string', key: 'emitter_wait_seconds', number: true },
@@ -85,6 +89,8 @@ Emitter
   --sim-seed S                seed shared with Bob's simulator (default qosst-sim)
   --sim-max-excess-noise X    estimation denied above it (default 0.2)
   --sim-dsp-delay-ms N        simulated DSP time per frame (default 0)
+
+${keyHelp(DEFAULT_KEY_STORE.master)}
 
 Logs and inspection
   --log-level LEVEL           fatal | error | warn | info | debug | trace | silent (default info)

@@ -7,6 +7,8 @@ import { createSimulatedAlice, type SimulatedAlice } from '../sim/alice-sim.ts';
 import type { AliceBackend } from './backend.ts';
 import type { AliceConfig } from './config.ts';
 import { AliceServer, type AliceServerOptions } from './server.ts';
+import { withFinalKeyHook } from '../keys/final-key.ts';
+import { startKeyService } from '../keys/service.ts';
 
 export interface AliceDaemon {
   server: AliceServer;
@@ -14,6 +16,8 @@ export interface AliceDaemon {
   port: number;
   /** The review page's port, when `review_port` is set. */
   reviewPort?: number;
+  /** The ETSI GS QKD 014 API's port, when `kme.port` is set. */
+  kmePort?: number;
   close(): Promise<void>;
 }
 
@@ -50,6 +54,7 @@ export async function startAlice(config: AliceConfig, log: Logger, extras: Daemo
     peerPublicKeyFile: config.peer_public_key,
   });
   const backend = extras.backend ?? simulatedBackend(config);
+  const keys = await startKeyService(config, 'master', log);
   const review =
     config.review_port === undefined ? undefined : new ReviewServer({ port: config.review_port, log, diagrams: stateDiagrams() });
   const reviewPort = review ? (await review.listen()).port : undefined;
@@ -63,20 +68,25 @@ export async function startAlice(config: AliceConfig, log: Logger, extras: Daemo
     maxAuthFailures: config.max_auth_failures,
     banMs: config.ban_seconds * 1000,
     emitterWaitMs: config.emitter_wait_seconds * 1000,
-    backend,
+    backend: keys ? withFinalKeyHook(backend, keys.onFinalKey) : backend,
     log,
     observer: review ?? extras.observer,
     inspect: extras.inspect,
   });
-  const address = await server.listen();
+  const address = await server.listen().catch(async (error: unknown) => {
+    await keys?.close();
+    throw error;
+  });
   return {
     server,
     backend,
     port: address.port,
     reviewPort,
+    kmePort: keys?.kmePort,
     close: async () => {
       await server.close();
       await review?.close();
+      await keys?.close();
     },
   };
 }

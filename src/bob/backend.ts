@@ -35,4 +35,6 @@ export interface BobBackend {
   /** The hash of Bob's corrected key, for EC_VERIFICATION. */
   keyHash(): bigint;
   paParameters(): NonNullable<ContentOf<'PA_REQUEST'>>;
+  /** The frame's final key after privacy amplification, for the key store; absent or null when none is distilled. */
+  finalKey?(frameUuid: string): Uint8Array | null;
 }

@@ -3,6 +3,7 @@ import { randomUUID } from 'node:crypto';
 import type { BobBackend } from './backend.ts';
 import { BobError } from './errors.ts';
 import type { BobSession } from './session.ts';
+import type { FinalKeyHook } from '../keys/final-key.ts';
 
 export type FramePhase =
   | 'initialization'
@@ -30,6 +31,8 @@ export interface RunFrameOptions {
   onPhase?: (phase: FramePhase) => void;
   /** Identify before the frame even when identified (as the deployed Bob does, wire notes 13). */
   identifyEachFrame?: boolean;
+  /** Receives the frame's final key (the backend's) after FRAME_ENDED_ACK. */
+  onFinalKey?: FinalKeyHook;
 }
 
 function failIf(answer: { name: string; content: Record<string, unknown> | null }, refusal: string): void {
@@ -86,5 +89,10 @@ export async function runFrame(session: BobSession, backend: BobBackend, options
 
   phase('end-of-frame');
   await session.endFrame();
+  // Reached only after EC_VERIFICATION_SUCCESS and FRAME_ENDED_ACK for this frame.
+  if (options.onFinalKey) {
+    const key = backend.finalKey?.(frameUuid);
+    if (key) options.onFinalKey({ frameUuid, key });
+  }
   return { frameUuid, status: 'completed', keyBits: pa.secret_key_length };
 }

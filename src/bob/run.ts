@@ -6,7 +6,7 @@
  */
 import type { BobBackend } from './backend.ts';
 import { ConnectionError, FrameAbortedError, VersionError } from './errors.ts';
-import { runFrame, type FramePhase } from './run-frame.ts';
+import { runFrame, type FramePhase, type RunFrameOptions } from './run-frame.ts';
 import type { BobSession } from './session.ts';
 
 export type ProgressPhase = FramePhase | 'identification' | 'completed' | 'denied' | 'aborted';
@@ -50,6 +50,7 @@ export interface RunFramesOptions {
   /** Once aborted, no new frame starts; the current one finishes. */
   signal?: AbortSignal;
   identifyEachFrame?: boolean;
+  onFinalKey?: RunFrameOptions['onFinalKey'];
 }
 
 /** Errors after which no further frame can succeed on this session. */
@@ -81,7 +82,7 @@ export async function runFrames(session: BobSession, backend: BobBackend, option
     };
     if (!session.identified || options.identifyEachFrame) report('identification');
     try {
-      const result = await runFrame(session, backend, { onPhase: (p) => report(p), identifyEachFrame: options.identifyEachFrame });
+      const result = await runFrame(session, backend, { onPhase: (p) => report(p), identifyEachFrame: options.identifyEachFrame, onFinalKey: options.onFinalKey });
       if (result.status === 'completed') {
         summary.frames.completed++;
         summary.keyBits += result.keyBits;

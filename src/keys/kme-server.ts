@@ -118,8 +118,8 @@ function buildApp(options: KmeServerOptions) {
   });
   app.addHook('onResponse', async (request, reply) => {
     const line = { sae: request.sae, method: request.method, route: request.routeOptions.url ?? request.url.split('?')[0], status: reply.statusCode, keys: request.delivered };
-    if (reply.statusCode >= 500) log.error(line, 'KME request failed');
-    else if (reply.statusCode >= 400) log.warn(line, 'KME request refused');
+    // An internal error is logged at error level by the error handler; a refusal (503 too: not enough keys) is the SAE's business.
+    if (reply.statusCode >= 400) log.warn(line, 'KME request refused');
     else log.info(line, 'KME request served');
   });
 

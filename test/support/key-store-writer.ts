@@ -17,7 +17,7 @@ const pauseOffset = Number(pauseAt) * blockBytes;
 
 /** Frame B's key: reading the block at PAUSE_AT (inside the store's transaction) blocks this process for good. */
 class PausingKey extends Uint8Array {
-  override subarray(begin?: number, end?: number): Uint8Array {
+  override subarray(begin?: number, end?: number): Uint8Array<ArrayBuffer> {
     if (begin === pauseOffset) {
       writeSync(1, 'mid-frame\n');
       Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0);
