@@ -7,7 +7,7 @@
  * handed to the production hooks through the backends' `finalKey`.
  */
 import { createHash } from 'node:crypto';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
@@ -19,11 +19,11 @@ import type { AliceBackend, AliceSessionBackend } from '../src/alice/backend.ts'
 import type { BobBackend } from '../src/bob/backend.ts';
 import { runFrames } from '../src/bob/run.ts';
 import { BobSession } from '../src/bob/session.ts';
-import { keyFields } from '../src/keys/config.ts';
+import { keyConfigSchema } from '../src/keys/config.ts';
+import { checkKeyDelivery, DEMO_MASTER_SAE as MASTER, DEMO_SLAVE_SAE as SLAVE, prepareDemoKeys, type DemoKeys } from '../src/keys/demo.ts';
 import { startKeyService, type KeyService } from '../src/keys/service.ts';
 import { createSimulatedBob } from '../src/sim/bob-sim.ts';
-import { z } from 'zod';
-import { createTestPki, kmeRequest, MASTER, SLAVE, type TestPki } from './support/kme.ts';
+import { kmeRequest } from './support/kme.ts';
 
 const SYMBOLS = 2000;
 const BLOCKS = 4;
@@ -55,36 +55,20 @@ function bobWithFinalKeys(backend: BobBackend, overrides: Partial<BobBackend> = 
   return Object.assign(Object.create(backend) as BobBackend, { finalKey: testFinalKey, ...overrides });
 }
 
-const keyConfig = z.object(keyFields);
-
 let dir: string;
-let pki: TestPki;
+let demo: DemoKeys;
 let daemon: AliceDaemon;
 let bobKeys: KeyService;
 let session: BobSession;
 const logs: string[] = [];
 const askedAlice: string[] = [];
 
-const alice = (method: 'GET' | 'POST', path: string, body?: unknown) => kmeRequest(daemon.kmePort!, pki.ca.cert, pki.master, method, path, body);
-const bob = (method: 'GET' | 'POST', path: string, body?: unknown) => kmeRequest(bobKeys.kmePort!, pki.ca.cert, pki.slave, method, path, body);
+const alice = (method: 'GET' | 'POST', path: string, body?: unknown) => kmeRequest(daemon.kmePort!, demo.ca.cert, demo.master, method, path, body);
+const bob = (method: 'GET' | 'POST', path: string, body?: unknown) => kmeRequest(bobKeys.kmePort!, demo.ca.cert, demo.slave, method, path, body);
 
 beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), 'qosst-keys-e2e-'));
-  pki = await createTestPki();
-  const file = (name: string, text: string) => {
-    writeFileSync(join(dir, name), text, { mode: 0o600 });
-    return join(dir, name);
-  };
-  const ca = file('ca.pem', pki.ca.cert);
-  const kme = (side: 'alice' | 'bob', sae: { id: string; fingerprint: string }) => ({
-    port: 0,
-    cert: file(`kme-${side}.pem`, pki[side].cert),
-    key: file(`kme-${side}-key.pem`, pki[side].key),
-    ca,
-    master_sae_id: MASTER,
-    slave_sae_id: SLAVE,
-    sae: [sae],
-  });
+  demo = await prepareDemoKeys(dir);
   const sink = new Writable({
     write(chunk, _encoding, done) {
       logs.push(String(chunk));
@@ -97,10 +81,10 @@ beforeAll(async () => {
     log_level: 'trace',
     sim: { symbols: SYMBOLS },
     key_store: join(dir, 'alice.sqlite'),
-    kme: kme('alice', { id: MASTER, fingerprint: pki.master.fingerprint256 }),
+    kme: demo.kme.alice,
   });
   daemon = await startAlice(config, log, { backend: aliceWithFinalKeys(simulatedBackend(config), askedAlice) });
-  const bobConfig = keyConfig.parse({ key_store: join(dir, 'bob.sqlite'), kme: kme('bob', { id: SLAVE, fingerprint: pki.slave.fingerprint256 }) });
+  const bobConfig = keyConfigSchema.parse({ key_store: join(dir, 'bob.sqlite'), kme: demo.kme.bob });
   bobKeys = (await startKeyService(bobConfig, 'slave', log))!;
   session = await BobSession.connect({ host: '127.0.0.1', port: daemon.port });
 });
@@ -113,6 +97,10 @@ afterAll(async () => {
 });
 
 describe('keys from both ends of a link', () => {
+  it("npm start's check finds no key to deliver while none is stored", async () => {
+    expect(await checkKeyDelivery(demo, { alice: daemon.kmePort!, bob: bobKeys.kmePort! })).toEqual({ delivered: false, stored: 0 });
+  });
+
   it('a frame that fails EC verification leaves no key on either side', async () => {
     const failing = bobWithFinalKeys(createSimulatedBob({ symbols: SYMBOLS }), { keyHash: () => 12345n });
     const summary = await runFrames(session, failing, { frames: 1, onFinalKey: bobKeys.onFinalKey });
@@ -147,6 +135,12 @@ describe('keys from both ends of a link', () => {
     expect(again.body.message).toEqual(expect.any(String));
     expect((await alice('GET', `/api/v1/keys/${SLAVE}/status`)).body.stored_key_count).toBe(3 * BLOCKS - 6);
     expect((await bob('GET', `/api/v1/keys/${MASTER}/status`)).body.stored_key_count).toBe(3 * BLOCKS - 6);
+  });
+
+  it("npm start's check: the master's key at Alice and the slave's at Bob match", async () => {
+    const check = await checkKeyDelivery(demo, { alice: daemon.kmePort!, bob: bobKeys.kmePort! });
+    expect(check).toEqual({ delivered: true, keyId: expect.any(String), bits: 256, match: true });
+    expect(bobKeys.store.count()).toBe(3 * BLOCKS - 7);
   });
 
   it('never logs key material', () => {

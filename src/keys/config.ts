@@ -51,7 +51,7 @@ export const keyFields = {
   kme: kmeSchema.optional(),
 };
 
-const keyConfigSchema = z.object(keyFields);
+export const keyConfigSchema = z.object(keyFields);
 export type KeyConfig = z.infer<typeof keyConfigSchema>;
 
 export const KEY_OPTIONS: Record<string, OptionSpec> = {
