@@ -1,5 +1,5 @@
 /** The key options on both command lines, and the test-certificate tool. */
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -8,6 +8,10 @@ import { parse } from 'smol-toml';
 import { afterEach, describe, expect, it } from 'vitest';
 import { ConfigError, HELP, loadAliceConfig } from '../src/alice/config.ts';
 import { loadBobConfig, RUN_HELP } from '../src/bob/config.ts';
+import { stringify } from 'smol-toml';
+import { DEMO_MASTER_SAE, DEMO_SLAVE_SAE, prepareDemoKeys } from '../src/keys/demo.ts';
+import { startTestAlice } from './support/alice.ts';
+import { kmeRequest } from './support/kme.ts';
 
 const ROOT = join(import.meta.dirname, '..');
 let dir: string | undefined;
@@ -82,5 +86,67 @@ describe('npm run kme-certs', () => {
   it('refuses a bad option with exit code 2', () => {
     expect(run('--days', '0', '--out', '/nonexistent').status).toBe(2);
     expect(run().status).toBe(2);
+  });
+});
+
+/** Runs a command line until `pattern` shows on standard error or output; returns the match, then the caller signals it. */
+function startUntil(script: string, args: string[], pattern: RegExp) {
+  const child = spawn(process.execPath, ['--import', 'tsx', script, ...args], { cwd: ROOT, env: { ...process.env, FORCE_COLOR: '0' } });
+  let output = '';
+  const exited = new Promise<number | null>((resolve) => child.on('close', (code) => resolve(code)));
+  const matched = new Promise<RegExpMatchArray>((resolve, reject) => {
+    const timer = setTimeout(() => {
+      child.kill('SIGKILL');
+      reject(new Error(`no output matching ${pattern} within 30 s: ${output}`));
+    }, 30_000);
+    const onData = (d: Buffer) => {
+      output += d.toString();
+      const m = output.match(pattern);
+      if (m) {
+        clearTimeout(timer);
+        resolve(m);
+      }
+    };
+    child.stdout.on('data', onData);
+    child.stderr.on('data', onData);
+    child.on('close', () => {
+      clearTimeout(timer);
+      reject(new Error(`exited before ${pattern}: ${output}`));
+    });
+  });
+  return { child, matched, exited, output: () => output };
+}
+
+describe('--kme-port on the command lines', () => {
+  it('qosst-alice and qosst-bob run serve the API with their store (0600) while they run', async () => {
+    dir = mkdtempSync(join(tmpdir(), 'qosst-kme-cli-'));
+    const demo = await prepareDemoKeys(dir);
+    const config = (side: 'alice' | 'bob') => {
+      const file = join(dir!, `${side}.toml`);
+      const { port: _port, ...table } = demo.kme[side];
+      writeFileSync(file, stringify({ key_store: join(dir!, `${side}.sqlite`), kme: table }));
+      return file;
+    };
+    const alice = startUntil('src/cli/alice.ts', ['--config', config('alice'), '--kme-port', '0', '--port', '0', '--log-format', 'json'], /"port":(\d+),"role":"master"/);
+    const testAlice = await startTestAlice();
+    const bob = startUntil('src/cli/bob.ts', ['run', '--frames', '0', '--port', String(testAlice.port), '--config', config('bob'), '--kme-port', '0'], /key delivery API \(ETSI GS QKD 014\) on https:\/\/127\.0\.0\.1:(\d+)/);
+    try {
+      const alicePort = Number((await alice.matched)[1]);
+      const bobPort = Number((await bob.matched)[1]);
+      const atAlice = await kmeRequest(alicePort, demo.ca.cert, demo.master, 'GET', `/api/v1/keys/${DEMO_SLAVE_SAE}/status`);
+      expect(atAlice).toMatchObject({ status: 200, body: { source_KME_ID: 'KME-Alice', stored_key_count: 0 } });
+      const atBob = await kmeRequest(bobPort, demo.ca.cert, demo.slave, 'GET', `/api/v1/keys/${DEMO_MASTER_SAE}/status`);
+      expect(atBob).toMatchObject({ status: 200, body: { source_KME_ID: 'KME-Bob', stored_key_count: 0 } });
+      expect((await kmeRequest(bobPort, demo.ca.cert, null, 'GET', `/api/v1/keys/${DEMO_MASTER_SAE}/status`)).status).toBe(401);
+      for (const side of ['alice', 'bob']) expect(statSync(join(dir, `${side}.sqlite`)).mode & 0o777).toBe(0o600);
+    } finally {
+      alice.child.kill('SIGTERM');
+      // Bob finishes the frame in progress, then disconnects: Alice stays until he has.
+      bob.child.kill('SIGINT');
+      await bob.exited;
+      await testAlice.close();
+    }
+    expect(await alice.exited).toBe(0);
+    expect(await bob.exited, bob.output()).toBe(0);
   });
 });
