@@ -34,7 +34,7 @@ let bobKeys: KeyService | null = null;
 let session: BobSession | null = null;
 let code = 1;
 try {
-  daemon = await startAlice(aliceConfig, aliceLog);
+  daemon = await startAlice({ config: aliceConfig, log: aliceLog });
   bobKeys = await startKeyService(keyConfigSchema.parse({ key_store: join(dir, 'bob-keys.sqlite'), kme: demo.kme.bob }), 'slave', bobLog);
   console.log(`Alice (simulated emitter) listening on ${aliceConfig.host}:${daemon.port}; Bob runs ${FRAMES} frames.\n`);
   session = await BobSession.connect({ host: aliceConfig.host, port: daemon.port });

@@ -83,7 +83,7 @@ beforeAll(async () => {
     key_store: join(dir, 'alice.sqlite'),
     kme: demo.kme.alice,
   });
-  daemon = await startAlice(config, log, { backend: aliceWithFinalKeys(simulatedBackend(config), askedAlice) });
+  daemon = await startAlice({ config, log, backend: aliceWithFinalKeys(simulatedBackend(config), askedAlice) });
   const bobConfig = keyConfigSchema.parse({ key_store: join(dir, 'bob.sqlite'), kme: demo.kme.bob });
   bobKeys = (await startKeyService(bobConfig, 'slave', log))!;
   session = await BobSession.connect({ host: '127.0.0.1', port: daemon.port });
