@@ -10,7 +10,7 @@ import { ConfigError, HELP, loadAliceConfig } from '../src/alice/config.ts';
 import { loadBobConfig, RUN_HELP } from '../src/bob/config.ts';
 import { stringify } from 'smol-toml';
 import { DEMO_MASTER_SAE, DEMO_SLAVE_SAE, prepareDemoKeys } from '../src/keys/demo.ts';
-import { startTestAlice } from './support/alice.ts';
+import { startTcpFibreAlice, testReceiverArgs } from './support/alice.ts';
 import { kmeRequest } from './support/kme.ts';
 
 const ROOT = join(import.meta.dirname, '..');
@@ -128,8 +128,8 @@ describe('--kme-port on the command lines', () => {
       return file;
     };
     const alice = startUntil('src/cli/alice.ts', ['--config', config('alice'), '--kme-port', '0', '--port', '0', '--log-format', 'json'], /"port":(\d+),"role":"master"/);
-    const testAlice = await startTestAlice();
-    const bob = startUntil('src/cli/bob.ts', ['run', '--frames', '0', '--port', String(testAlice.port), '--config', config('bob'), '--kme-port', '0'], /key delivery API \(ETSI GS QKD 014\) on https:\/\/127\.0\.0\.1:(\d+)/);
+    const testAlice = await startTcpFibreAlice();
+    const bob = startUntil('src/cli/bob.ts', ['run', '--frames', '0', '--port', String(testAlice.port), ...testReceiverArgs(testAlice), '--config', config('bob'), '--kme-port', '0'], /key delivery API \(ETSI GS QKD 014\) on https:\/\/127\.0\.0\.1:(\d+)/);
     try {
       const alicePort = Number((await alice.matched)[1]);
       const bobPort = Number((await bob.matched)[1]);

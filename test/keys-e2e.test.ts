@@ -22,10 +22,10 @@ import { BobSession } from '../src/bob/session.ts';
 import { keyConfigSchema } from '../src/keys/config.ts';
 import { checkKeyDelivery, DEMO_MASTER_SAE as MASTER, DEMO_SLAVE_SAE as SLAVE, prepareDemoKeys, type DemoKeys } from '../src/keys/demo.ts';
 import { startKeyService, type KeyService } from '../src/keys/service.ts';
-import { createSimulatedBob } from '../src/sim/bob-sim.ts';
+import { memoryFibre, type FibreOutput } from '../src/sim/fibre-link.ts';
+import { TEST_SIM, testReceiver } from './support/alice.ts';
 import { kmeRequest } from './support/kme.ts';
 
-const SYMBOLS = 2000;
 const BLOCKS = 4;
 
 /** The test's final key of a frame: 4 blocks of 256 bits and 5 bytes that fill no block. */
@@ -58,6 +58,7 @@ function bobWithFinalKeys(backend: BobBackend, overrides: Partial<BobBackend> = 
 let dir: string;
 let demo: DemoKeys;
 let daemon: AliceDaemon;
+let fibre: FibreOutput;
 let bobKeys: KeyService;
 let session: BobSession;
 const logs: string[] = [];
@@ -79,11 +80,13 @@ beforeAll(async () => {
   const config = aliceConfigSchema.parse({
     port: 0,
     log_level: 'trace',
-    sim: { symbols: SYMBOLS },
+    sim: TEST_SIM,
     key_store: join(dir, 'alice.sqlite'),
     kme: demo.kme.alice,
   });
-  daemon = await startAlice({ config, log, backend: aliceWithFinalKeys(simulatedBackend(config), askedAlice) });
+  const link = memoryFibre();
+  fibre = link.output;
+  daemon = await startAlice({ config, log, fibre: link.input, backend: aliceWithFinalKeys(simulatedBackend(config, link.input), askedAlice) });
   const bobConfig = keyConfigSchema.parse({ key_store: join(dir, 'bob.sqlite'), kme: demo.kme.bob });
   bobKeys = (await startKeyService(bobConfig, 'slave', log))!;
   session = await BobSession.connect({ host: '127.0.0.1', port: daemon.port });
@@ -102,9 +105,9 @@ describe('keys from both ends of a link', () => {
   });
 
   it('a frame that fails EC verification leaves no key on either side', async () => {
-    const failing = bobWithFinalKeys(createSimulatedBob({ symbols: SYMBOLS }), { keyHash: () => 12345n });
+    const failing = bobWithFinalKeys(testReceiver({ fibre }), { keyHash: () => 12345n });
     const summary = await runFrames(session, failing, { frames: 1, onFinalKey: bobKeys.onFinalKey });
-    expect(summary.frames.aborted).toBe(1);
+    expect(summary.counts.aborted).toBe(1);
     expect(summary.errors[0]!.message).toMatch(/EC_VERIFICATION_FAIL/);
     expect(askedAlice).toEqual([]);
     expect(bobKeys.store.count()).toBe(0);
@@ -112,8 +115,8 @@ describe('keys from both ends of a link', () => {
   });
 
   it('three frames: enc_keys at Alice and dec_keys at Bob give identical bytes, once; status counts go down', async () => {
-    const summary = await runFrames(session, bobWithFinalKeys(createSimulatedBob({ symbols: SYMBOLS })), { frames: 3, onFinalKey: bobKeys.onFinalKey });
-    expect(summary.frames).toEqual({ attempted: 3, completed: 3, denied: 0, aborted: 0 });
+    const summary = await runFrames(session, bobWithFinalKeys(testReceiver({ fibre })), { frames: 3, onFinalKey: bobKeys.onFinalKey });
+    expect(summary.counts).toEqual({ attempted: 3, completed: 3, denied: 0, aborted: 0 });
     expect(askedAlice).toHaveLength(3);
     expect((await alice('GET', `/api/v1/keys/${SLAVE}/status`)).body.stored_key_count).toBe(3 * BLOCKS);
     expect((await bob('GET', `/api/v1/keys/${MASTER}/status`)).body.stored_key_count).toBe(3 * BLOCKS);

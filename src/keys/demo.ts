@@ -6,6 +6,8 @@
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { createAuthority, issue, type Issued } from './certificates.ts';
+import type { z } from 'zod';
+import type { kmeSchema } from './config.ts';
 import { KmeClient } from './kme-client.ts';
 
 export const DEMO_MASTER_SAE = 'SAE-A';
@@ -13,7 +15,7 @@ export const DEMO_SLAVE_SAE = 'SAE-B';
 
 export interface DemoKeys {
   /** The `[kme]` table of each side (port 0: a free one). */
-  kme: Record<'alice' | 'bob', Record<string, unknown>>;
+  kme: Record<'alice' | 'bob', z.input<typeof kmeSchema>>;
   ca: Issued;
   master: Issued;
   slave: Issued;
