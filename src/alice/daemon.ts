@@ -11,7 +11,7 @@ import { FibreServer } from '../sim/fibre-tcp.ts';
 import type { AliceBackend } from './backend.ts';
 import { aliceConfigSchema, type AliceConfig, type AliceConfigInput } from './config.ts';
 import { AliceServer, type AliceServerOptions, type SessionObserver } from './server.ts';
-import { withFinalKeyHook } from '../keys/final-key.ts';
+import { withFinalKeyHook } from '../keys/alice-final-key.ts';
 import { startKeyService } from '../keys/service.ts';
 
 export interface StartAliceOptions {

@@ -1,13 +1,10 @@
 /**
  * The hook that receives each completed frame's final key on either side,
- * and what stores it. Alice's backend is wrapped so that its final key is
- * stored once FRAME_ENDED has been received, before FRAME_ENDED_ACK is sent
- * (a store that refuses it aborts the frame, so Bob does not keep it
- * either); Bob's driver calls the hook after FRAME_ENDED_ACK, the frame's
- * EC_VERIFICATION having succeeded.
+ * and what stores it: Alice's through her wrapped backend
+ * (`alice-final-key.ts`), Bob's from `runFrame` after FRAME_ENDED_ACK, the
+ * frame's EC_VERIFICATION having succeeded.
  */
 import type { Logger } from 'pino';
-import type { AliceBackend, AliceSessionBackend } from '../alice/backend.ts';
 import type { KeyStore } from './store.ts';
 
 export interface FinalKey {
@@ -33,27 +30,5 @@ export function storeFinalKeys(store: KeyStore, log: Logger, options: { refuseWh
     } else {
       log.info({ ...frame, blockBits: store.blockBits }, 'final key shorter than one key block: nothing stored');
     }
-  };
-}
-
-/** Alice's backend, its sessions' endFrame followed by the hook with the frame's final key. */
-export function withFinalKeyHook(backend: AliceBackend, hook: FinalKeyHook): AliceBackend {
-  return {
-    openSession(info) {
-      const session = backend.openSession(info);
-      const endFrame = async (frameUuid: string) => {
-        await session.endFrame(frameUuid);
-        const key = await session.finalKey?.(frameUuid);
-        if (key) hook({ frameUuid, key });
-      };
-      return new Proxy(session, {
-        get(target, property) {
-          if (property === 'endFrame') return endFrame;
-          const value = Reflect.get(target, property, target) as unknown;
-          return typeof value === 'function' ? value.bind(target) : value;
-        },
-      }) satisfies AliceSessionBackend;
-    },
-    close: () => backend.close(),
   };
 }
