@@ -56,6 +56,12 @@ export interface AliceSessionBackend {
   ecVerify(hash: bigint | number): Promise<Verdict>;
   privacyAmplification(parameters: ContentOf<'PA_REQUEST'>): Promise<Verdict>;
   endFrame(frameUuid: string): Promise<void>;
+  /**
+   * The frame's final key after privacy amplification, asked once FRAME_ENDED
+   * is received (before FRAME_ENDED_ACK); absent or null when the backend
+   * distils none. It goes to the key store.
+   */
+  finalKey?(frameUuid: string): Promise<Uint8Array | null>;
   changeParameter(parameter: string, value: unknown): Promise<ParameterChange>;
   startPolarisationSignal(): Promise<void>;
   stopPolarisationSignal(): Promise<void>;

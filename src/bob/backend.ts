@@ -55,4 +55,6 @@ export interface BobBackend {
   paParameters(): NonNullable<ContentOf<'PA_REQUEST'>>;
   /** Bits of the reconciled key, which a `secret_key_ratio` is a share of. */
   reconciledLength(): number;
+  /** The frame's final key after privacy amplification, for the key store; absent or null when none is distilled. */
+  finalKey?(frameUuid: string): Uint8Array | null;
 }

@@ -13,6 +13,8 @@ import { connectFibre, parseFibreAddress } from '../sim/fibre-tcp.ts';
 import { LOG_LEVELS } from '../log.ts';
 import { QOSST_VERSIONS } from '../protocol/versions.ts';
 import type { ConnectOptions } from './session.ts';
+import { KEY_OPTIONS, keyFields, keyHelp } from '../keys/config.ts';
+import { DEFAULT_KEY_STORE } from '../keys/service.ts';
 
 export const DEFAULT_PORT = 8181;
 export const COMMANDS = ['run', 'probe'] as const;
@@ -58,6 +60,8 @@ export const bobConfigSchema = z
     frames: z.number().int().nonnegative().default(1),
     /** `run`: Stately inspector target, `sky` or a ws:// URL. */
     inspect: z.string().min(1).optional(),
+    /** `run`: the key store and the key delivery API. */
+    ...keyFields,
     sim: simSchema.default(simSchema.parse({})),
   })
   .superRefine(requireKeyFiles);
@@ -82,6 +86,7 @@ const OPTIONS: Record<string, OptionSpec> = {
   'sim-pa-form': { type: 'string', key: 'sim.pa_form' },
   frames: { type: 'string', key: 'frames', number: true, only: 'run' },
   inspect: { type: 'string', key: 'inspect', only: 'run' },
+  ...Object.fromEntries(Object.entries(KEY_OPTIONS).map(([name, spec]) => [name, { ...spec, only: 'run' }])),
   json: { type: 'boolean' },
 };
 
@@ -178,6 +183,8 @@ Ctrl-C finishes the current frame, then disconnects (twice: quit at once).
                                  "measured":{"transmittance","excess_noise",
                                  "electronic_noise","key_rate",...}}],
                                "keyBits","errors":[...],"interrupted","elapsedMs"}
+
+${keyHelp(DEFAULT_KEY_STORE.slave)}
 
 ${COMMON_OPTIONS}
 

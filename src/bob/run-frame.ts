@@ -5,6 +5,7 @@ import type { ContentOf } from '../protocol/schemas.ts';
 import type { BobBackend, EstimationReport } from './backend.ts';
 import { BobError } from './errors.ts';
 import type { BobSession } from './session.ts';
+import type { FinalKeyHook } from '../keys/final-key.ts';
 
 export type FramePhase =
   | 'initialization'
@@ -43,6 +44,8 @@ export interface RunFrameOptions {
   identifyEachFrame?: boolean;
   /** Called once the estimation is sent, before Alice's verdict. */
   onEstimation?: (estimation: NonNullable<FrameResult['estimation']>) => void;
+  /** Receives the frame's final key (the backend's) after FRAME_ENDED_ACK. */
+  onFinalKey?: FinalKeyHook;
 }
 
 export async function runFrame(session: BobSession, backend: BobBackend, options: RunFrameOptions = {}): Promise<FrameResult> {
@@ -100,5 +103,10 @@ export async function runFrame(session: BobSession, backend: BobBackend, options
 
   phase('end-of-frame');
   await session.endFrame();
+  // Reached only after EC_VERIFICATION_SUCCESS and FRAME_ENDED_ACK for this frame.
+  if (options.onFinalKey) {
+    const key = backend.finalKey?.(frameUuid);
+    if (key) options.onFinalKey({ frameUuid, key });
+  }
   return { frameUuid, status: 'completed', keyBits: finalKeyLength(pa, backend.reconciledLength()), estimation: measured };
 }
