@@ -19,7 +19,7 @@ import { CODES, type MessageName } from '../src/protocol/codes.ts';
 import { FrameDecoder } from '../src/protocol/frame.ts';
 import { pyStringify } from '../src/protocol/json.ts';
 import { createSimulatedAlice, type SimulatedAlice } from '../src/sim/alice-sim.ts';
-import { keyHash } from '../src/sim/key-bits.ts';
+import { verificationHash as keyHash } from '../src/postprocessing/verification-hash.ts';
 import { FRAME_UUID, OTHER_UUID, startTestAlice, type TestAlice } from './support/alice.ts';
 import { RawClient, type Reply } from './support/raw-client.ts';
 

@@ -1,7 +1,7 @@
 /** A whole frame against our daemon over loopback TCP, with each authenticator. */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Authenticator } from '../src/protocol/auth/authenticator.ts';
-import { keyHash } from '../src/sim/key-bits.ts';
+import { verificationHash as keyHash } from '../src/postprocessing/verification-hash.ts';
 import { FRAME_UUID, startTestAlice, type TestAlice } from './support/alice.ts';
 import { KEY_SETUPS } from './support/keys.ts';
 import { RawClient } from './support/raw-client.ts';

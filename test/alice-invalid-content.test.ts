@@ -11,7 +11,7 @@ import { CODES, MESSAGE_NAMES, type MessageName } from '../src/protocol/codes.ts
 import { frameDigest } from '../src/protocol/frame.ts';
 import { pyStringify } from '../src/protocol/json.ts';
 import { CONTENT } from '../src/protocol/schemas.ts';
-import { keyHash } from '../src/sim/key-bits.ts';
+import { verificationHash as keyHash } from '../src/postprocessing/verification-hash.ts';
 import { FRAME_UUID, OTHER_UUID, startTestAlice, type TestAlice } from './support/alice.ts';
 import { RawClient } from './support/raw-client.ts';
 

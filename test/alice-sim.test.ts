@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { createSimulatedAlice } from '../src/sim/alice-sim.ts';
 import type { SimulatedAlice } from '../src/sim/alice-sim.ts';
-import { keyBits, keyHash } from '../src/sim/key-bits.ts';
+import { verificationHash } from '../src/postprocessing/verification-hash.ts';
 import { createRandomSource } from '../src/sim/gaussian-source.ts';
 import type { AliceSessionBackend } from '../src/alice/backend.ts';
 
@@ -45,23 +45,6 @@ describe('the random source', () => {
     for (let i = 0; i < 3000; i++) counts[random.below(3)]!++;
     for (const c of counts) expect(Math.abs(c - 1000)).toBeLessThan(150);
     expect(() => random.below(0)).toThrow(RangeError);
-  });
-});
-
-describe('keyBits and keyHash', () => {
-  it('keeps the sign bits of the symbols that were not excluded', () => {
-    const real = Float64Array.from([0.3, -1, 0, -0.2, 2]);
-    expect(Array.from(keyBits(real, new Set()))).toEqual([1, 0, 1, 0, 1]);
-    expect(Array.from(keyBits(real, new Set([0, 3, 99])))).toEqual([0, 1, 1]);
-  });
-
-  it('is a non-negative integer below 2^63 that depends on every bit', () => {
-    const bits = Uint8Array.from([1, 0, 1, 1]);
-    const hash = keyHash(bits);
-    expect(typeof hash).toBe('bigint');
-    expect(hash >= 0n && hash < 1n << 63n).toBe(true);
-    expect(keyHash(Uint8Array.from([1, 0, 1, 1]))).toBe(hash);
-    expect(keyHash(Uint8Array.from([1, 0, 1, 0]))).not.toBe(hash);
   });
 });
 
@@ -200,15 +183,30 @@ describe('error correction and privacy amplification', () => {
     expect(await s.ecRemaining({ some_parameter: 1 })).toEqual({ ok: true });
   });
 
-  it('verifies the hash of the key the blocks of bits carried (the identity code), ignoring other syndromes', async () => {
+  it("the specification's example blocks correct nothing (no key bit leaks through a syndrome): the reconciled key stays empty", async () => {
     const s = await prepared(createSimulatedAlice());
     expect(await s.ecBlock({ syndrome: [1, 0, 1] })).toEqual({ ok: true });
     expect(await s.ecBlock({ syndrome: [1.87, 5.67] })).toEqual({ ok: true });
-    expect(await s.ecBlock({ syndrome: [0, 0] })).toEqual({ ok: true });
-    expect(await s.ecVerify(keyHash(Uint8Array.from([1, 0, 1, 0, 0])))).toEqual({ ok: true });
-    expect(await s.ecVerify(keyHash(Uint8Array.from([1, 0, 1])))).toEqual({ ok: false, message: 'Keys are not equal.' });
+    expect(await s.ecVerify(verificationHash(new Uint8Array()))).toEqual({ ok: true });
+    expect(await s.ecVerify(verificationHash(Uint8Array.from([1, 0, 1])))).toEqual({ ok: false, message: 'Keys are not equal.' });
     expect(await s.ecVerify(385789897481570657n)).toEqual({ ok: false, message: 'Keys are not equal.' });
     expect(await s.ecVerify(12345)).toEqual({ ok: false, message: 'Keys are not equal.' });
+  });
+
+  it('denies a code it cannot use, with the reason', async () => {
+    const s = await prepared(createSimulatedAlice());
+    const code = { noise: 1.1, code_id: 'qosst-ldpc1-R408-N4096', rate: 0.408, block_length: 4096, dimension: 8 as const };
+    expect(await s.ecInitialize(code)).toEqual({ ok: false, message: 'Reconciliation needs eta and electronic_noise in PE_FINISHED to model the channel.' });
+    await s.approveEstimation({ ...PE_OK, eta: 0.6, electronic_noise: 0.05 });
+    expect(await s.ecInitialize({ ...code, code_id: 'qosst-ldpc1-R999-N4096' })).toMatchObject({ ok: false, message: expect.stringMatching(/^Unknown code: no code of rate 999/) });
+    expect(await s.ecInitialize({ ...code, dimension: undefined })).toMatchObject({ ok: false, message: expect.stringMatching(/dimension/) });
+    expect(await s.ecInitialize({ ...code, block_length: 8192 })).toMatchObject({ ok: false, message: expect.stringMatching(/block_length 8192 is not the length 4096/) });
+    expect(await s.ecInitialize({ ...code, rate: 0.5 })).toMatchObject({ ok: false, message: expect.stringMatching(/rate 0.5 is not the rate/) });
+    expect(await s.ecInitialize({ ...code, rate: undefined })).toEqual({ ok: true });
+    // The frame of 10 000 symbols has 20 000 kept reals: blocks 0-3 exist, block 4 does not; a block needs its side information.
+    expect(await s.ecBlock({ syndrome: [1, 0] })).toEqual({ ok: false, message: 'A block of a code needs its side_information.' });
+    for (let i = 1; i < 4; i++) await s.ecBlock({ syndrome: [1], side_information: [0] });
+    expect(await s.ecBlock({ syndrome: [1], side_information: [0] })).toEqual({ ok: false, message: "Block 4 is beyond the frame's 4 blocks." });
   });
 
   it('checks the feedback polynomial and the key length', async () => {

@@ -10,7 +10,7 @@ import { connect, type BobSession, type ConnectOptions } from '../src/bob/sessio
 import type { Authenticator } from '../src/protocol/auth/authenticator.ts';
 import type { MessageName } from '../src/protocol/codes.ts';
 import type { ContentOf } from '../src/protocol/schemas.ts';
-import { testReceiver } from './support/alice.ts';
+import { TEST_BLOCK_LENGTH, testReceiver } from './support/alice.ts';
 import { FRAME_UUID, OTHER_UUID } from './support/alice.ts';
 import { startObservedAlice, waitFor, type ObservedAlice } from './support/bob-harness.ts';
 import { KEY_SETUPS, type Algorithm, type KeySetup } from './support/keys.ts';
@@ -292,8 +292,12 @@ function bobPaths(algorithm: Algorithm, make: () => KeySetup): void {
     const backend = testReceiver(alice, { polarisationRecovery: true });
     const result = await runFrame(session, backend, { onPhase: (p) => phases.push(p) });
     expect(result).toMatchObject({ status: 'completed' });
-    // The key length the worst-case key rate allows for the symbols kept.
-    expect(result.keyBits).toBe(Math.floor((SIM_SYMBOLS / 2) * result.estimation!.sent.key_rate));
+    // The key length of the README's formula for the corrected blocks (2 bits per symbol, 63 hash bits, epsilon_PA 1e-10), in whole bytes.
+    const r = result.reconciliation!;
+    expect(r.reconciledBits).toBe((r.blocks - r.blockErrors) * TEST_BLOCK_LENGTH);
+    expect(result.blocks).toEqual({ sent: r.blocks, errors: r.blockErrors });
+    const allowed = Math.floor((r.reconciledBits / 2) * r.keyRatePerSymbol - 63 - 2 * Math.log2(1e10));
+    expect(result.keyBits).toBe(allowed - (allowed % 8));
     expect(phases).toEqual([
       'initialization',
       'polarisation-recovery',

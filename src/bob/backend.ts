@@ -30,6 +30,24 @@ export interface EstimationReport extends Estimate {
   theoreticalKeyRate?: number;
 }
 
+/** What Bob's reconciliation and amplification achieved in a frame, for display. */
+export interface ReconciliationReport {
+  /** SNR per real dimension at the worst-case estimates (linear). */
+  snr: number;
+  codeId: string;
+  rate: number;
+  /** Rate over the AWGN capacity at that SNR. */
+  beta: number;
+  blocks: number;
+  /** Blocks Alice could not correct (EC_BLOCK_ERROR), dropped on both sides. */
+  blockErrors: number;
+  reconciledBits: number;
+  /** Final key bits after privacy amplification (0 until then). */
+  finalKeyBits: number;
+  /** beta·I_AB - chi_BE at the worst-case estimates with the achieved beta, bits per symbol. */
+  keyRatePerSymbol: number;
+}
+
 export interface BobBackend {
   /** Parameters sent beside `frame_uuid` in INITIALIZATION_REQUEST. */
   frameParameters(): JsonObject;
@@ -45,8 +63,10 @@ export interface BobBackend {
   /** Details of the last estimation, for display. */
   estimationReport?(): EstimationReport | null;
   ecParameters(): NonNullable<ContentOf<'EC_INITIALIZATION'>>;
-  /** Syndromes, one EC_BLOCK each. */
-  ecBlocks(): number[][];
+  /** The EC_BLOCK contents (or bare syndromes), one EC_BLOCK each. */
+  ecBlocks(): (NonNullable<ContentOf<'EC_BLOCK'>> | number[])[];
+  /** Alice's answer to block `index` (0-based): an uncorrected block (EC_BLOCK_ERROR) is dropped from Bob's key too. */
+  ecBlockAnswered(index: number, corrected: boolean): void;
   /** Parameters for EC_REMAINING, or null to skip it. */
   ecRemaining(): JsonObject | null;
   /** The hash of Bob's corrected key, for EC_VERIFICATION. */
@@ -55,6 +75,8 @@ export interface BobBackend {
   paParameters(): NonNullable<ContentOf<'PA_REQUEST'>>;
   /** Bits of the reconciled key, which a `secret_key_ratio` is a share of. */
   reconciledLength(): number;
+  /** Bob's reconciliation of the last frame, for display. */
+  reconciliationReport?(): ReconciliationReport | null;
   /** The frame's final key after privacy amplification, for the key store; absent or null when none is distilled. */
   finalKey?(frameUuid: string): Uint8Array | null;
 }

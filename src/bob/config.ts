@@ -7,6 +7,7 @@
 import { z } from 'zod';
 import { ConfigError, parseCommandLine, requireKeyFiles, resolveConfig, sharedFields, SHARED_OPTIONS, type OptionSpec } from '../config.ts';
 import { DEFAULT_MAX_CONTENT_LENGTH } from '../protocol/frame.ts';
+import { MAX_BLOCK_LENGTH, MIN_BLOCK_LENGTH } from '../postprocessing/ldpc-code.ts';
 import { loadAuthenticator } from '../protocol/auth/index.ts';
 import { BOB_DEFAULTS, createSimulatedBob, type SimulatedBob } from '../sim/bob-sim.ts';
 import { connectFibre, parseFibreAddress } from '../sim/fibre-tcp.ts';
@@ -43,6 +44,8 @@ const simSchema = z.strictObject({
   /** Only for reproducible tests. */
   seed: z.string().min(1).optional(),
   pa_form: z.enum(['specification', 'ratio']).default('specification'),
+  block_length: z.number().int().min(MIN_BLOCK_LENGTH).max(MAX_BLOCK_LENGTH).multipleOf(8).default(BOB_DEFAULTS.blockLength),
+  margin_db: z.number().nonnegative().max(10).default(BOB_DEFAULTS.marginDb),
 }).refine((s) => s.efficiency < 1 || s.electronic_noise === 0, {
   error: 'a lossless detector (efficiency 1) must have electronic_noise 0 in the trusted-detector model',
   path: ['electronic_noise'],
@@ -84,6 +87,8 @@ const OPTIONS: Record<string, OptionSpec> = {
   'sim-beta': { type: 'string', key: 'sim.beta', number: true },
   'sim-seed': { type: 'string', key: 'sim.seed' },
   'sim-pa-form': { type: 'string', key: 'sim.pa_form' },
+  'sim-block-length': { type: 'string', key: 'sim.block_length', number: true },
+  'sim-margin-db': { type: 'string', key: 'sim.margin_db', number: true },
   frames: { type: 'string', key: 'frames', number: true, only: 'run' },
   inspect: { type: 'string', key: 'inspect', only: 'run' },
   ...Object.fromEntries(Object.entries(KEY_OPTIONS).map(([name, spec]) => [name, { ...spec, only: 'run' }])),
@@ -125,6 +130,11 @@ Simulated receiver (reads the light of the daemon's simulated fibre)
   --sim-pa-form FORM          PA_REQUEST as specification ({seed, secret_key_length,
                               subblock_length, feedback_polynomial}) or ratio (the newer
                               deployed {seed, secret_key_ratio}) (default specification)
+  --sim-block-length N        bits per reconciliation block: the LDPC code's length, a
+                              multiple of 8 from ${MIN_BLOCK_LENGTH} to ${MAX_BLOCK_LENGTH} (default ${BOB_DEFAULTS.blockLength});
+                              the kept reals after the last whole block are not reconciled
+  --sim-margin-db DB          margin between the estimated SNR and the chosen code's
+                              threshold (default ${BOB_DEFAULTS.marginDb})
   --sim-seed S                reproducible noise and indices (tests only)
 
 Output
@@ -271,6 +281,8 @@ export async function simulatedReceiver(config: BobConfig): Promise<SimulatedBob
     epsilonPE: sim.epsilon_pe,
     beta: sim.beta,
     paForm: sim.pa_form,
+    blockLength: sim.block_length,
+    marginDb: sim.margin_db,
     ...(sim.seed === undefined ? {} : { seed: sim.seed }),
   });
 }

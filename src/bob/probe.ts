@@ -11,7 +11,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import type { MessageName } from '../protocol/codes.ts';
-import { keyHash } from '../sim/key-bits.ts';
+import { verificationHash } from '../postprocessing/verification-hash.ts';
 import {
   AuthenticationError,
   FrameAbortedError,
@@ -66,7 +66,7 @@ export const PROBE_CONTENTS = {
  * syndromes are not key bits (src/sim/alice-sim.ts, ecBlock), so the
  * reconciled key is empty.
  */
-export const simulatedKeyHash: NonNullable<ProbeOptions['keyHash']> = () => keyHash(new Uint8Array());
+export const simulatedKeyHash: NonNullable<ProbeOptions['keyHash']> = () => verificationHash(new Uint8Array());
 
 type Meta = { request?: string; answers?: string[] } | undefined;
 type NodeLike = { meta?: unknown; states: Record<string, NodeLike> };

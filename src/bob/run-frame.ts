@@ -2,7 +2,7 @@
 import { randomUUID } from 'node:crypto';
 import { finalKeyLength } from '../protocol/pa-request.ts';
 import type { ContentOf } from '../protocol/schemas.ts';
-import type { BobBackend, EstimationReport } from './backend.ts';
+import type { BobBackend, EstimationReport, ReconciliationReport } from './backend.ts';
 import { BobError } from './errors.ts';
 import type { BobSession } from './session.ts';
 import type { FinalKeyHook } from '../keys/final-key.ts';
@@ -24,6 +24,10 @@ export interface FrameResult {
   message?: string;
   /** What Bob sent in PE_FINISHED, and the backend's details, once estimated. */
   estimation?: { sent: NonNullable<ContentOf<'PE_FINISHED'>>; report: EstimationReport | null };
+  /** EC_BLOCKs sent and answered EC_BLOCK_ERROR (dropped on both sides), once completed. */
+  blocks?: { sent: number; errors: number };
+  /** The backend's reconciliation details, once completed. */
+  reconciliation?: ReconciliationReport | null;
 }
 
 /** A step answered with Alice's refusal (EC_DENIED, PA_ERROR, ...): the frame cannot go on. */
@@ -92,7 +96,14 @@ export async function runFrame(session: BobSession, backend: BobBackend, options
 
   phase('error-correction');
   failIf(await session.ecInitialize(backend.ecParameters()), 'EC_DENIED');
-  for (const syndrome of backend.ecBlocks()) failIf(await session.ecBlock(syndrome), 'EC_BLOCK_ERROR');
+  // An uncorrected block is dropped on both sides and the frame goes on (never retried).
+  const blocks = backend.ecBlocks();
+  let blockErrors = 0;
+  for (const [index, block] of blocks.entries()) {
+    const answer = await session.ecBlock(block);
+    if (answer.name === 'EC_BLOCK_ERROR') blockErrors++;
+    backend.ecBlockAnswered(index, answer.name === 'EC_BLOCK_ACK');
+  }
   const remaining = backend.ecRemaining();
   if (remaining) failIf(await session.ecRemaining(remaining), 'EC_REMAINING_ERROR');
   failIf(await session.ecVerify(backend.keyHash()), 'EC_VERIFICATION_FAIL');
@@ -108,5 +119,12 @@ export async function runFrame(session: BobSession, backend: BobBackend, options
     const key = backend.finalKey?.(frameUuid);
     if (key) options.onFinalKey({ frameUuid, key });
   }
-  return { frameUuid, status: 'completed', keyBits: finalKeyLength(pa, backend.reconciledLength()), estimation: measured };
+  return {
+    frameUuid,
+    status: 'completed',
+    keyBits: finalKeyLength(pa, backend.reconciledLength()),
+    estimation: measured,
+    blocks: { sent: blocks.length, errors: blockErrors },
+    reconciliation: backend.reconciliationReport?.() ?? null,
+  };
 }

@@ -178,8 +178,9 @@ export class BobSession extends EventEmitter<SessionEvents> {
     return this.call('EC_INITIALIZATION', parameters) as Promise<Answer<'EC_READY' | 'EC_DENIED'>>;
   }
 
-  ecBlock(syndrome: number[]) {
-    return this.call('EC_BLOCK', { syndrome }) as Promise<Answer<'EC_BLOCK_ACK' | 'EC_BLOCK_ERROR'>>;
+  /** A block's content, or a bare syndrome. */
+  ecBlock(block: NonNullable<ContentOf<'EC_BLOCK'>> | number[]) {
+    return this.call('EC_BLOCK', Array.isArray(block) ? { syndrome: block } : block) as Promise<Answer<'EC_BLOCK_ACK' | 'EC_BLOCK_ERROR'>>;
   }
 
   ecRemaining(parameters: JsonObject) {

@@ -101,10 +101,24 @@ export const CONTENT = {
   PE_APPROVED: none,
   PE_DENIED: required(denyMessage),
 
-  EC_INITIALIZATION: required(z.looseObject({ matrix: z.array(z.array(real)), noise: real })),
+  // The specification's `{matrix, noise}`, or our code choice (README, Reconciliation): an identifier
+  // both sides expand into the same parity-check matrix, with its rate, block length and dimension.
+  EC_INITIALIZATION: required(
+    z
+      .looseObject({
+        matrix: z.array(z.array(real)).optional(),
+        noise: real,
+        code_id: text.optional(),
+        rate: z.number().gt(0).lt(1).optional(),
+        block_length: z.number().int().positive().optional(),
+        dimension: z.union([z.literal(1), z.literal(2), z.literal(4), z.literal(8)], { error: 'must be 1, 2, 4 or 8' }).optional(),
+      })
+      .refine((c) => c.matrix !== undefined || c.code_id !== undefined, { error: 'needs a matrix or a code_id', path: ['matrix'] }),
+  ),
   EC_READY: none,
   EC_DENIED: required(errorMessage),
-  EC_BLOCK: required(z.object({ syndrome: z.array(real) })),
+  // With a code_id: the syndrome's bits and Bob's multidimensional side information (one real per key bit).
+  EC_BLOCK: required(z.object({ syndrome: z.array(real), side_information: z.array(real).optional() })),
   EC_BLOCK_ACK: none,
   EC_BLOCK_ERROR: required(errorMessage),
   // The parameters of the remaining-errors algorithm are the application's.

@@ -22,13 +22,19 @@ import { reviewEstimation } from '../alice/estimation-policy.ts';
 import { DEFAULT_LOSS_DB_PER_KM } from '../physics/fibre-loss.ts';
 import { pyStringify } from '../protocol/json.ts';
 import type { JsonObject } from '../protocol/json.ts';
+import { channelModel } from '../postprocessing/channel-model.ts';
+import { keptReals } from '../postprocessing/kept-reals.ts';
+import { parseCodeId, buildCode } from '../postprocessing/ldpc-code.ts';
+import type { Dimension, LinearGaussianModel } from '../postprocessing/multidimensional.ts';
+import { aliceBlock } from '../postprocessing/reconciliation.ts';
+import { toeplitzDiagonal, toeplitzHash } from '../postprocessing/toeplitz.ts';
+import { packBits, verificationHash } from '../postprocessing/verification-hash.ts';
 import { finalKeyLength } from '../protocol/pa-request.ts';
 import type { ContentOf } from '../protocol/schemas.ts';
 import { SIM_DEPLOYED_PARAMETERS } from './deployed-names.ts';
 import { describeFibre, propagate } from './fibre.ts';
 import type { FibreDescription, FibreInput } from './fibre-link.ts';
 import { createRandomSource } from './gaussian-source.ts';
-import { keyHash } from './key-bits.ts';
 
 type ParameterValue = number | string | number[];
 
@@ -138,9 +144,39 @@ export interface AliceFrame {
   imag: Float64Array;
   /** Indices sent for parameter estimation: they are not part of the key. */
   revealed: Set<number>;
-  /** Her copy of Bob's key, built from the EC blocks (see ecBlock). */
-  reconciled: number[];
+  /** What Bob sent in PE_FINISHED: her channel model for decoding. */
+  estimation?: ContentOf<'PE_FINISHED'>;
+  /** The code EC_INITIALIZATION named (absent for the specification's `{matrix, noise}`, which distils nothing). */
+  reconciliation?: AliceReconciliation;
+  /** Her corrected blocks, equal to Bob's bits: the reconciled key in order. */
+  corrected: Uint8Array[];
+  /** After privacy amplification: whole bytes of the final key. */
+  finalKey?: Uint8Array;
   photonNumber?: number;
+}
+
+interface AliceReconciliation {
+  codeId: string;
+  n: number;
+  dimension: Dimension;
+  model: LinearGaussianModel;
+  /** Her kept reals (src/postprocessing/kept-reals.ts), Bob's order. */
+  reals: Float64Array;
+  /** The index of the next EC_BLOCK. */
+  next: number;
+}
+
+/** A tiny subblock_length would cost one FFT per few key bits: below this many bits it is raised (the result is the same). */
+const MIN_SUBBLOCK_BITS = 4096;
+
+function concatenate(blocks: readonly Uint8Array[]): Uint8Array {
+  const out = new Uint8Array(blocks.reduce((s, b) => s + b.length, 0));
+  let at = 0;
+  for (const b of blocks) {
+    out.set(b, at);
+    at += b.length;
+  }
+  return out;
 }
 
 export interface SimulatedAliceSession extends AliceSessionBackend {
@@ -260,7 +296,7 @@ export function createSimulatedAlice(options: SimulatedAliceOptions = {}, fibre?
       if (config.dspDelayMs > 0) await sleep(config.dspDelayMs);
       const count = current('qi.frame.num_symbols') as number;
       const va = current('qi.frame.variance') as number;
-      this.frame = { uuid: frameUuid, real: random.normals(count, va), imag: random.normals(count, va), revealed: new Set(), reconciled: [] };
+      this.frame = { uuid: frameUuid, real: random.normals(count, va), imag: random.normals(count, va), revealed: new Set(), corrected: [] };
       recent.push(this.frame);
       if (recent.length > RECENT_FRAMES) recent.shift();
       counters.framesPrepared++;
@@ -298,6 +334,7 @@ export function createSimulatedAlice(options: SimulatedAliceOptions = {}, fibre?
     }
 
     async approveEstimation(estimation: ContentOf<'PE_FINISHED'>): Promise<Verdict> {
+      if (this.frame !== null) this.frame.estimation = estimation;
       return reviewEstimation(estimation, {
         modulationVariance: current('qi.frame.variance') as number,
         beta: config.beta,
@@ -305,23 +342,60 @@ export function createSimulatedAlice(options: SimulatedAliceOptions = {}, fibre?
       });
     }
 
-    async ecInitialize({ matrix, noise }: ContentOf<'EC_INITIALIZATION'>): Promise<Verdict> {
-      const width = matrix[0]?.length ?? 0;
-      if (width === 0 || matrix.some((row) => row.length !== width)) return { ok: false, message: 'Matrix is not valid.' };
-      if (noise < 0) return { ok: false, message: `Noise ${show(noise)} is negative.` };
+    /** The specification's `{matrix, noise}` is checked for sense and distils nothing; a `code_id` starts real reconciliation. */
+    async ecInitialize(parameters: ContentOf<'EC_INITIALIZATION'>): Promise<Verdict> {
+      const frame = this.requireFrame();
+      frame.reconciliation = undefined;
+      frame.corrected = [];
+      const { matrix, noise, code_id: codeId, block_length: blockLength, rate, dimension } = parameters;
+      if (codeId === undefined) {
+        const width = matrix?.[0]?.length ?? 0;
+        if (width === 0 || matrix!.some((row) => row.length !== width)) return { ok: false, message: 'Matrix is not valid.' };
+        if (noise < 0) return { ok: false, message: `Noise ${show(noise)} is negative.` };
+        return { ok: true };
+      }
+      const parsed = parseCodeId(codeId);
+      if ('error' in parsed) return { ok: false, message: `Unknown code: ${parsed.error}.` };
+      if (dimension === undefined) return { ok: false, message: 'A code_id needs its dimension (1, 2, 4 or 8).' };
+      if (blockLength !== undefined && blockLength !== parsed.n) return { ok: false, message: `block_length ${blockLength} is not the length ${parsed.n} of ${codeId}.` };
+      if (parsed.n % dimension !== 0) return { ok: false, message: `Block length ${parsed.n} is not a multiple of the dimension ${dimension}.` };
+      const code = buildCode(codeId);
+      // The identifier names the rate in thousandths; the matrix's exact rate may differ below that.
+      if (rate !== undefined && Math.abs(rate - code.rate) > 5e-4) return { ok: false, message: `rate ${show(rate)} is not the rate ${code.rate} of ${codeId}.` };
+      const pe = frame.estimation;
+      if (pe?.eta === undefined || pe.electronic_noise === undefined) {
+        return { ok: false, message: 'Reconciliation needs eta and electronic_noise in PE_FINISHED to model the channel.' };
+      }
+      let model: LinearGaussianModel;
+      try {
+        model = channelModel({ transmittance: pe.transmittance, excessNoise: pe.excess_noise, electronicNoise: pe.electronic_noise, eta: pe.eta });
+      } catch (error) {
+        return { ok: false, message: `Cannot model the channel: ${(error as Error).message}.` };
+      }
+      frame.reconciliation = { codeId, n: parsed.n, dimension, model, reals: keptReals(frame.real, frame.imag, frame.revealed), next: 0 };
       return { ok: true };
     }
 
     /**
-     * Until an error-correcting code replaces it, a block of bits is the
-     * syndrome of the identity code: Bob's key bits themselves, which Alice
-     * takes as her reconciled key (nothing of it is secret). Other syndromes
-     * (the specification's example) are acknowledged and add nothing.
+     * With a code: block k is her kept reals k·n .. (k+1)·n - 1, decoded
+     * toward Bob's bits; an uncorrected block is an error and is dropped
+     * (Bob drops it too). Without one (the specification's example) a
+     * block is acknowledged and adds nothing.
      */
-    async ecBlock({ syndrome }: ContentOf<'EC_BLOCK'>): Promise<Verdict> {
+    async ecBlock({ syndrome, side_information: sideInformation }: ContentOf<'EC_BLOCK'>): Promise<Verdict> {
       if (syndrome.length === 0) return { ok: false, message: 'Wrong syndrome length.' };
       const frame = this.requireFrame();
-      if (syndrome.every((b) => b === 0 || b === 1)) frame.reconciled.push(...syndrome);
+      const r = frame.reconciliation;
+      if (r === undefined) return { ok: true };
+      const index = r.next++;
+      const start = index * r.n;
+      if (start + r.n > r.reals.length) return { ok: false, message: `Block ${index} is beyond the frame's ${Math.floor(r.reals.length / r.n)} blocks.` };
+      if (sideInformation === undefined) return { ok: false, message: 'A block of a code needs its side_information.' };
+      if (!syndrome.every((b) => b === 0 || b === 1)) return { ok: false, message: 'The syndrome must be bits.' };
+      if (!sideInformation.every(Number.isFinite)) return { ok: false, message: 'The side information must be finite numbers.' };
+      const result = aliceBlock(r.codeId, r.dimension, r.reals.subarray(start, start + r.n), { syndrome: Uint8Array.from(syndrome), sideInformation }, r.model);
+      if (!result.ok) return { ok: false, message: result.error };
+      frame.corrected.push(result.bits);
       return { ok: true };
     }
 
@@ -330,22 +404,48 @@ export function createSimulatedAlice(options: SimulatedAliceOptions = {}, fibre?
     }
 
     async ecVerify(hash: bigint | number): Promise<Verdict> {
-      const { reconciled } = this.requireFrame();
-      return BigInt(hash) === keyHash(Uint8Array.from(reconciled)) ? { ok: true } : { ok: false, message: 'Keys are not equal.' };
+      const { corrected } = this.requireFrame();
+      return BigInt(hash) === verificationHash(concatenate(corrected)) ? { ok: true } : { ok: false, message: 'Keys are not equal.' };
     }
 
     async privacyAmplification(parameters: ContentOf<'PA_REQUEST'>): Promise<Verdict> {
+      const frame = this.requireFrame();
+      if (frame.reconciliation === undefined) return this.checkExamplePrivacyAmplification(parameters);
+      const key = concatenate(frame.corrected);
+      const n = key.length;
+      const m = finalKeyLength(parameters, n);
+      if (n === 0) return { ok: false, message: 'No reconciled bit to amplify.' };
+      if (m > n) return { ok: false, message: `Secret key length ${m} exceeds the ${n} reconciled bits.` };
+      if (m < 1) return { ok: false, message: `The secret key ratio leaves no key bit of the ${n} reconciled bits.` };
+      let diagonal: Uint8Array;
+      try {
+        diagonal = toeplitzDiagonal(parameters.seed, 'feedback_polynomial' in parameters ? parameters.feedback_polynomial : [], n + m - 1);
+      } catch (error) {
+        return { ok: false, message: `Invalid seed: ${(error as Error).message}.` };
+      }
+      const subblock = 'subblock_length' in parameters ? Math.max(Math.min(parameters.subblock_length, n), Math.min(n, MIN_SUBBLOCK_BITS)) : n;
+      const bits = toeplitzHash(key, diagonal, m, subblock);
+      frame.finalKey = packBits(bits.subarray(0, m - (m % 8)));
+      counters.keyBits += m;
+      return { ok: true };
+    }
+
+    /** The specification's example (no code): checked for sense against the frame's kept symbols; no key is distilled. */
+    private checkExamplePrivacyAmplification(parameters: ContentOf<'PA_REQUEST'>): Verdict {
       const { real, revealed } = this.requireFrame();
       if ('feedback_polynomial' in parameters && parameters.feedback_polynomial.length !== parameters.subblock_length) {
         return { ok: false, message: 'Invalid value for the feedback polynomial.' };
       }
-      // Revealed indices were all checked to be in range, so this is the reconciled key's length.
+      // Revealed indices were all checked to be in range, so this is the number of kept symbols.
       const available = real.length - revealed.size;
       const length = finalKeyLength(parameters, available);
       if (length > available) return { ok: false, message: `Secret key length ${length} exceeds the ${available} key bits.` };
       if (length < 1) return { ok: false, message: `The secret key ratio leaves no key bit of the ${available} reconciled bits.` };
-      counters.keyBits += length;
       return { ok: true };
+    }
+
+    async finalKey(frameUuid: string): Promise<Uint8Array | null> {
+      return [...recent].reverse().find((f) => sameUuid(f.uuid, frameUuid))?.finalKey ?? null;
     }
 
     async endFrame(frameUuid: string): Promise<void> {

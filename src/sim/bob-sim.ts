@@ -6,21 +6,32 @@
  * the control channel (PE_SYMBOLS_RESPONSE, PE_NPHOTON_RESPONSE). From
  * those it estimates the channel (src/physics/estimation.ts).
  *
- * Until an error-correcting code replaces it, reconciliation uses the
- * identity code: Bob's key is the sign of each kept real quadrature (reverse
- * reconciliation: his data is the reference) and his EC blocks are those
- * bits themselves, so both sides end with the same key but none of it is
- * secret.
+ * Reconciliation is reverse (his data is the reference): per block of his
+ * kept reals (in SNU) he draws bits from his CSPRNG and sends their
+ * syndrome and the multidimensional side information (src/postprocessing/),
+ * with the code chosen from the SNR of his worst-case estimates. Blocks
+ * Alice could not correct are dropped on both sides. Privacy amplification
+ * hashes the corrected bits with a Toeplitz matrix whose whole diagonal he
+ * draws and sends, to the length of src/postprocessing/key-length.ts.
  */
-import type { BobBackend, EstimationInput, EstimationReport } from '../bob/backend.ts';
+import type { BobBackend, EstimationInput, EstimationReport, ReconciliationReport } from '../bob/backend.ts';
 import { estimateParameters } from '../physics/estimation.ts';
 import { secretKeyRate } from '../physics/key-rate.ts';
-import { finalKeyLength } from '../protocol/pa-request.ts';
+import { holevoBound, mutualInformation } from '../physics/key-rate.ts';
+import { channelModel, snrPerReal } from '../postprocessing/channel-model.ts';
+import { awgnCapacity } from '../postprocessing/density-evolution.ts';
+import { keptReals } from '../postprocessing/kept-reals.ts';
+import { DEFAULT_EPSILON_PA, finalKeyLength as keyLengthFor } from '../postprocessing/key-length.ts';
+import { buildCode, chooseCode, DEFAULT_BLOCK_LENGTH, DEFAULT_MARGIN_DB, type LdpcCode } from '../postprocessing/ldpc-code.ts';
+import type { Dimension, LinearGaussianModel } from '../postprocessing/multidimensional.ts';
+import { bobBlock, type BobBlock } from '../postprocessing/reconciliation.ts';
+import { toeplitzHash } from '../postprocessing/toeplitz.ts';
+import { packBits, VERIFICATION_HASH_BITS, verificationHash } from '../postprocessing/verification-hash.ts';
+import { finalKeyLength, type PaRequest } from '../protocol/pa-request.ts';
 import type { ContentOf } from '../protocol/schemas.ts';
 import { createDetector, type Calibration, type DetectorConfig, type Measurement } from './detector.ts';
 import type { FibreOutput } from './fibre-link.ts';
 import { createRandomSource, type RandomSource } from './gaussian-source.ts';
-import { keyBits, keyHash } from './key-bits.ts';
 
 export interface SimulatedBobOptions {
   /** Where the light comes from. */
@@ -47,6 +58,12 @@ export interface SimulatedBobOptions {
   seed?: string;
   /** PA_REQUEST in the specification's form (default) or the deployed `{seed, secret_key_ratio}` (wire notes 23). */
   paForm?: 'specification' | 'ratio';
+  /** Bits per reconciliation block (the LDPC code's length). */
+  blockLength?: number;
+  /** Margin in dB between the estimated SNR and the chosen code's threshold. */
+  marginDb?: number;
+  /** Failure probability of privacy amplification (the leftover hash lemma's epsilon). */
+  epsilonPA?: number;
 }
 
 export const BOB_DEFAULTS = {
@@ -58,7 +75,14 @@ export const BOB_DEFAULTS = {
   epsilonPE: 1e-10,
   beta: 0.95,
   lightTimeoutMs: 10_000,
+  blockLength: DEFAULT_BLOCK_LENGTH,
+  marginDb: DEFAULT_MARGIN_DB,
+  epsilonPA: DEFAULT_EPSILON_PA,
 } as const;
+
+/** The multidimensional mapping's dimension (Leverrier et al. 2008: 8 is the best at low SNR). */
+const DIMENSION: Dimension = 8;
+
 
 /** Bob's data for one frame, for reconciliation and tests. */
 export interface BobFrame {
@@ -70,7 +94,22 @@ export interface BobFrame {
   revealed: readonly number[];
   /** The shot noise N0 he estimated (detector units): measurement / sqrt(N0) is in SNU. */
   shotNoise?: number;
+  /** Va = 2·n_photon as Alice reported it. */
+  modulationVariance?: number;
   estimation?: EstimationReport;
+  reconciliation?: Reconciliation;
+}
+
+interface Reconciliation {
+  code: LdpcCode;
+  model: LinearGaussianModel;
+  /** His kept reals, SNU, in the order of src/postprocessing/kept-reals.ts. */
+  reals: Float64Array;
+  blocks: BobBlock[];
+  /** Per block: Alice's answer (true: EC_BLOCK_ACK). */
+  corrected: boolean[];
+  report: ReconciliationReport;
+  finalKey?: Uint8Array;
 }
 
 export interface SimulatedBob extends BobBackend {
@@ -82,8 +121,15 @@ export interface SimulatedBob extends BobBackend {
   close(): Promise<void>;
 }
 
-/** Bits per EC_BLOCK. */
-const BLOCK_BITS = 1 << 16;
+/** `count` uniform bits from the CSPRNG, 32 per draw. */
+function randomBits(count: number, random: RandomSource): Uint8Array {
+  const bits = new Uint8Array(count);
+  for (let i = 0; i < count; i += 32) {
+    const word = random.below(0x1_0000_0000);
+    for (let k = 0; k < 32 && i + k < count; k++) bits[i + k] = (word >>> k) & 1;
+  }
+  return bits;
+}
 
 /** `count` distinct indices in [0, n), ascending (a partial Fisher-Yates shuffle). */
 function randomIndices(n: number, count: number, random: RandomSource): number[] {
@@ -105,20 +151,29 @@ export function createSimulatedBob(options: SimulatedBobOptions): SimulatedBob {
   const random = createRandomSource(o.seed);
   const detector = createDetector({ efficiency: o.efficiency, electronicNoise: o.electronicNoise, shotNoise: o.shotNoise } satisfies DetectorConfig, random);
   let frame: BobFrame | null = null;
-  let secretKeyLength = 0;
+  let lastKeyLength = 0;
 
   const requireFrame = (): BobFrame => {
     if (frame === null) throw new Error('no frame has been acquired');
     return frame;
   };
-  const key = () => {
-    const f = requireFrame();
-    return keyBits(f.measurement.real, f.revealed);
+  const requireReconciliation = (): Reconciliation => {
+    const r = requireFrame().reconciliation;
+    if (r === undefined) throw new Error('error correction has not been initialized');
+    return r;
+  };
+  /** The corrected bits: the blocks Alice acknowledged, in order. */
+  const reconciledBits = (): Uint8Array => {
+    const r = requireReconciliation();
+    const kept = r.blocks.filter((_, i) => r.corrected[i] === true);
+    const bits = new Uint8Array(kept.length * r.code.n);
+    kept.forEach((b, i) => bits.set(b.bits, i * r.code.n));
+    return bits;
   };
 
   const backend: SimulatedBob = {
     get secretKeyLength() {
-      return secretKeyLength;
+      return lastKeyLength;
     },
     currentFrame: () => frame,
     frameParameters: () => ({ num_symbols: symbols, variance }),
@@ -146,6 +201,7 @@ export function createSimulatedBob(options: SimulatedBobOptions): SimulatedBob {
       if (symbolsReal.length !== indices.length) throw new Error(`Alice revealed ${symbolsReal.length} symbols for ${indices.length} indices`);
       const at = (xs: Float64Array) => indices.map((i) => xs[i]!);
       const va = 2 * photonNumber;
+      f.modulationVariance = va;
       const e = estimateParameters({
         alice: { real: symbolsReal, imag: symbolsImag },
         bob: { real: at(f.measurement.real), imag: at(f.measurement.imag) },
@@ -178,29 +234,97 @@ export function createSimulatedBob(options: SimulatedBobOptions): SimulatedBob {
     },
     estimationReport: () => frame?.estimation ?? null,
     close: () => o.fibre.close(),
-    ecParameters: () => ({ matrix: [[1]], noise: requireFrame().estimation?.worstCase.excessNoise ?? 0 }),
+    reconciliationReport: () => frame?.reconciliation?.report ?? null,
+    ecParameters() {
+      const f = requireFrame();
+      const worst = f.estimation?.worstCase;
+      if (worst === undefined || f.shotNoise === undefined || f.modulationVariance === undefined) {
+        throw new Error('error correction before parameter estimation');
+      }
+      const model = channelModel({ ...worst, eta: o.efficiency });
+      const snr = snrPerReal(model, f.modulationVariance);
+      const choice = chooseCode(snr, o.marginDb, o.blockLength);
+      if (choice === undefined) throw new Error(`no code of the ladder works at the estimated SNR ${snr.toPrecision(3)} with a ${o.marginDb} dB margin`);
+      const code = buildCode(choice.id);
+      const link = { Va: f.modulationVariance, T: worst.transmittance, xi: worst.excessNoise, eta: o.efficiency, Vel: worst.electronicNoise };
+      const beta = code.rate / awgnCapacity(snr);
+      f.reconciliation = {
+        code,
+        model,
+        reals: keptReals(f.measurement.real, f.measurement.imag, f.revealed, 1 / Math.sqrt(f.shotNoise)),
+        blocks: [],
+        corrected: [],
+        report: {
+          snr,
+          codeId: code.id,
+          rate: code.rate,
+          beta,
+          blocks: 0,
+          blockErrors: 0,
+          reconciledBits: 0,
+          finalKeyBits: 0,
+          keyRatePerSymbol: beta * mutualInformation(link) - holevoBound(link),
+        },
+      };
+      return { noise: model.noiseVariance, code_id: code.id, rate: code.rate, block_length: code.n, dimension: DIMENSION };
+    },
     ecBlocks() {
-      const bits = key();
-      const blocks: number[][] = [];
-      for (let i = 0; i < bits.length; i += BLOCK_BITS) blocks.push(Array.from(bits.subarray(i, i + BLOCK_BITS)));
-      return blocks;
+      const r = requireReconciliation();
+      const n = r.code.n;
+      r.blocks = [];
+      r.corrected = [];
+      for (let start = 0; start + n <= r.reals.length; start += n) {
+        r.blocks.push(bobBlock(r.code, DIMENSION, r.reals.subarray(start, start + n), randomBits(n, random)));
+      }
+      r.report.blocks = r.blocks.length;
+      return r.blocks.map((b) => ({ syndrome: Array.from(b.syndrome), side_information: Array.from(b.sideInformation) }));
+    },
+    ecBlockAnswered(index, corrected) {
+      const r = requireReconciliation();
+      r.corrected[index] = corrected;
+      r.report.blockErrors = r.corrected.filter((c) => c === false).length;
+      r.report.reconciledBits = r.corrected.filter((c) => c === true).length * r.code.n;
     },
     ecRemaining: () => null,
-    keyHash: () => keyHash(key()),
-    reconciledLength() {
-      const f = requireFrame();
-      return f.measurement.real.length - f.revealed.length;
-    },
-    // The length the worst-case key rate allows for the kept symbols, asked for in either form.
+    keyHash: () => verificationHash(reconciledBits()),
+    reconciledLength: () => (frame?.reconciliation ? reconciledBits().length : 0),
     paParameters() {
-      const kept = backend.reconciledLength();
-      const rate = requireFrame().estimation?.keyRate ?? 0;
-      const request =
-        o.paForm === 'ratio'
-          ? { seed: [1, 0, 1, 1, 0] as (0 | 1)[], secret_key_ratio: Math.min(1, rate) }
-          : { seed: [1, 0, 1, 1, 0] as (0 | 1)[], secret_key_length: Math.max(1, Math.floor(kept * rate)), subblock_length: 5, feedback_polynomial: [1, 1, 1, 0, 0] as (0 | 1)[] };
-      secretKeyLength = finalKeyLength(request, kept);
+      const r = requireReconciliation();
+      const bits = reconciledBits();
+      const n = bits.length;
+      const allowed = keyLengthFor({
+        reconciledBits: n,
+        bitsPerSymbol: 2,
+        keyRatePerSymbol: r.report.keyRatePerSymbol,
+        verificationBits: VERIFICATION_HASH_BITS,
+        epsilonPA: o.epsilonPA,
+      });
+      // Whole bytes: the key store takes bytes.
+      const wanted = allowed - (allowed % 8);
+      if (wanted < 8) {
+        throw new Error(
+          `no secret key: ${n} reconciled bits at ${r.report.keyRatePerSymbol.toFixed(4)} bits per symbol leave ${allowed} bits after the verification hash and the privacy amplification's margin`,
+        );
+      }
+      const diagonal = (m: number) => randomBits(n + m - 1, random);
+      let request: PaRequest;
+      if (o.paForm === 'ratio') {
+        const ratio = wanted / n;
+        const m = finalKeyLength({ seed: [], secret_key_ratio: ratio }, n);
+        request = { seed: Array.from(diagonal(m)) as (0 | 1)[], secret_key_ratio: ratio };
+      } else {
+        request = { seed: Array.from(diagonal(wanted)) as (0 | 1)[], secret_key_length: wanted, subblock_length: n, feedback_polynomial: [] };
+      }
+      const m = finalKeyLength(request, n);
+      const key = toeplitzHash(bits, Uint8Array.from(request.seed), m);
+      r.finalKey = packBits(key.subarray(0, m - (m % 8)));
+      r.report.finalKeyBits = m;
+      lastKeyLength = m;
       return request;
+    },
+    finalKey(frameUuid) {
+      if (frame === null || frame.uuid.toLowerCase() !== frameUuid.toLowerCase()) return null;
+      return frame.reconciliation?.finalKey ?? null;
     },
   };
   return backend;

@@ -18,5 +18,5 @@ export { describeFibre, propagate, type FibreConfig } from './fibre.ts';
 export { memoryFibre, type FibreDescription, type FibreInput, type FibreOutput, type Light } from './fibre-link.ts';
 export { connectFibre, FibreServer, parseFibreAddress } from './fibre-tcp.ts';
 export { createRandomSource, type RandomSource } from './gaussian-source.ts';
-export { keyBits, keyHash } from './key-bits.ts';
+export { verificationHash } from '../postprocessing/verification-hash.ts';
 export { SIM_DEPLOYED_PARAMETERS, SIM_SNU_PER_DAC_VARIANCE } from './deployed-names.ts';

@@ -11,11 +11,11 @@ import { connectFibre } from '../../src/sim/fibre-tcp.ts';
 export type TestAlice = AliceDaemon & { sim: SimulatedAlice; config: AliceConfig; fibre: FibreOutput };
 
 /**
- * A short, clean link and a lenient policy, seeded: frames of 20 000
+ * A short, clean link and a lenient policy, seeded: frames of 40 000
  * symbols are estimated well enough for a positive worst-case key rate at
  * epsilon_PE = 0.1 (see testReceiver), every time.
  */
-export const TEST_SIM = { symbols: 20_000, distance_km: 0, excess_noise: 0, max_excess_noise: 1, seed: 'test-alice' } as const;
+export const TEST_SIM = { symbols: 40_000, distance_km: 0, excess_noise: 0, max_excess_noise: 1, seed: 'test-alice' } as const;
 
 export async function startTestAlice(
   overrides: Partial<Record<keyof AliceConfig, unknown>> = {},
@@ -47,6 +47,13 @@ export async function tcpTestReceiver(alice: { fibrePort?: number }, options: Pa
   return testReceiver({ fibre: await connectFibre('127.0.0.1', alice.fibrePort!) }, options);
 }
 
+/**
+ * Reconciliation blocks of the test link: its 20 000 kept symbols (40 000
+ * reals) make 2 blocks, fast to decode (shorter codes lose many blocks and
+ * let a few wrong words through to the verification).
+ */
+export const TEST_BLOCK_LENGTH = 16384;
+
 /** `qosst-alice` options for TEST_SIM. */
 export function testAliceArgs(): string[] {
   return [
@@ -66,6 +73,7 @@ export function testReceiverArgs(alice: { fibrePort?: number }): string[] {
     '--sim-estimation-symbols', String(TEST_SIM.symbols / 2),
     '--sim-calibration-samples', '100000',
     '--sim-epsilon-pe', '0.1',
+    '--sim-block-length', String(TEST_BLOCK_LENGTH),
     '--sim-seed', 'test-bob',
   ];
 }
@@ -78,6 +86,7 @@ export function testReceiver(alice: { fibre: FibreOutput }, options: Partial<Sim
     estimationSymbols: TEST_SIM.symbols / 2,
     calibrationSamples: 100_000,
     epsilonPE: 0.1,
+    blockLength: TEST_BLOCK_LENGTH,
     seed: 'test-bob',
     ...options,
   });

@@ -15,6 +15,7 @@ export function scriptedBob(): BobBackend {
     estimate: ({ photonNumber }) => ({ n_photon: photonNumber, transmittance: 0.5, excess_noise: 0.01, electronic_noise: 0.05, eta: 0.6, key_rate: 0.2 }),
     ecParameters: () => ({ matrix: [[1, 1], [1, 1]], noise: 0.1 }),
     ecBlocks: () => [[1, 0, 1]],
+    ecBlockAnswered: () => undefined,
     ecRemaining: () => null,
     keyHash: () => 1n,
     paParameters: () => ({ seed: [1, 0, 1, 1, 0], secret_key_length: 100, subblock_length: 5, feedback_polynomial: [1, 1, 1, 0, 0] }),

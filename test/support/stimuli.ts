@@ -4,7 +4,7 @@
  * machine's graph over TCP; the edges themselves come from the machine.
  */
 import type { MessageName } from '../../src/protocol/codes.ts';
-import { keyHash } from '../../src/sim/key-bits.ts';
+import { verificationHash as keyHash } from '../../src/postprocessing/verification-hash.ts';
 import { FRAME_UUID, TEST_SIM } from './alice.ts';
 
 export const SIM_SYMBOLS = TEST_SIM.symbols;
