@@ -290,8 +290,14 @@ function bobPaths(algorithm: Algorithm, make: () => KeySetup): void {
     const session = await bob();
     const phases: FramePhase[] = [];
     const backend = testReceiver(alice, { polarisationRecovery: true });
-    const result = await runFrame(session, backend, { onPhase: (p) => phases.push(p) });
+    let bobKey: Uint8Array | null = null;
+    const result = await runFrame(session, backend, { onPhase: (p) => phases.push(p), onFinalKey: ({ key }) => (bobKey = key) });
     expect(result).toMatchObject({ status: 'completed' });
+    // Over TCP with this authenticator: the same final key at both ends, as many bytes as the key bits allow.
+    const aliceKey = alice.sim.frame(result.frameUuid)?.finalKey;
+    expect(bobKey).not.toBeNull();
+    expect(bobKey!.length).toBe(result.keyBits / 8);
+    expect(Buffer.from(aliceKey!).equals(Buffer.from(bobKey!))).toBe(true);
     // The key length of the README's formula for the corrected blocks (2 bits per symbol, 63 hash bits, epsilon_PA 1e-10), in whole bytes.
     const r = result.reconciliation!;
     expect(r.reconciledBits).toBe((r.blocks - r.blockErrors) * TEST_BLOCK_LENGTH);
