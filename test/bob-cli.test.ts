@@ -192,6 +192,18 @@ describe('qosst-bob run', () => {
       expect(frame.measured.key_rate).toBeGreaterThan(0);
       expect(frame.measured.key_rate).toBe(frame.measured.sent.key_rate);
       expect(frame.measured.theoretical_key_rate).toBeGreaterThan(frame.measured.key_rate);
+      // Reconciliation: the code's beta is its rate over the AWGN capacity at the SNR; the final key follows the formula.
+      const r = frame.reconciliation;
+      expect(r.code_id).toMatch(/^qosst-ldpc1-R\d+-N16384$/);
+      expect(r.beta).toBeCloseTo(r.code_rate / (0.5 * Math.log2(1 + r.snr)), 10);
+      expect(r.blocks).toBe(2);
+      expect(r.block_error_rate).toBe(r.block_errors / r.blocks);
+      expect(r.reconciled_bits).toBe((r.blocks - r.block_errors) * 16384);
+      expect(r.final_key_bits).toBe(frame.key_bits);
+      const allowed = Math.floor((r.reconciled_bits / 2) * r.allowed_key_rate - 63 - 2 * Math.log2(1e10));
+      expect(r.final_key_bits).toBe(allowed - (allowed % 8));
+      expect(r.key_rate_per_symbol).toBe(r.final_key_bits / 40_000);
+      expect(r.theoretical_key_rate).toBeGreaterThan(r.key_rate_per_symbol);
     }
     expect(summary.keyBits).toBeGreaterThan(0);
     expect(summary.errors).toEqual([]);

@@ -46,6 +46,10 @@ export interface ReconciliationReport {
   finalKeyBits: number;
   /** beta·I_AB - chi_BE at the worst-case estimates with the achieved beta, bits per symbol. */
   keyRatePerSymbol: number;
+  /** Symbols in the frame (the measured key rate is finalKeyBits over this). */
+  symbols: number;
+  /** The configured link's key rate at the achieved beta (bits per symbol), when the link is known. */
+  theoreticalKeyRate?: number;
 }
 
 export interface BobBackend {

@@ -5,7 +5,7 @@
  * starts; an interruption (the signal) lets the current frame finish.
  */
 import { distanceFromTransmittance, DEFAULT_LOSS_DB_PER_KM } from '../physics/fibre-loss.ts';
-import type { BobBackend } from './backend.ts';
+import type { BobBackend, ReconciliationReport } from './backend.ts';
 import { ConnectionError, FrameAbortedError, VersionError } from './errors.ts';
 import { runFrame, type FramePhase, type FrameResult, type RunFrameOptions } from './run-frame.ts';
 import type { BobSession } from './session.ts';
@@ -53,6 +53,27 @@ export interface FrameMeasurement {
   sent: Record<string, number>;
 }
 
+/** Bob's reconciliation and amplification of a frame, as reported (`--json`: these names). */
+export interface FrameReconciliation {
+  /** SNR per real dimension at the worst-case estimates. */
+  snr: number;
+  code_id: string;
+  code_rate: number;
+  /** Code rate over the AWGN capacity at that SNR. */
+  beta: number;
+  blocks: number;
+  block_errors: number;
+  block_error_rate: number;
+  reconciled_bits: number;
+  final_key_bits: number;
+  /** Final key bits over the frame's symbols. */
+  key_rate_per_symbol: number;
+  /** What the finite-size worst case allows at the achieved beta, bits per symbol (the PA length's rate). */
+  allowed_key_rate: number;
+  /** The configured link's asymptotic rate at the achieved beta, when known. */
+  theoretical_key_rate?: number;
+}
+
 export interface FrameSummary {
   frame: number;
   frame_uuid: string | null;
@@ -60,6 +81,34 @@ export interface FrameSummary {
   key_bits: number;
   message?: string;
   measured?: FrameMeasurement;
+  reconciliation?: FrameReconciliation;
+}
+
+function reconciliationOf(r: ReconciliationReport | null | undefined): FrameReconciliation | undefined {
+  if (!r) return undefined;
+  return {
+    snr: r.snr,
+    code_id: r.codeId,
+    code_rate: r.rate,
+    beta: r.beta,
+    blocks: r.blocks,
+    block_errors: r.blockErrors,
+    block_error_rate: r.blocks > 0 ? r.blockErrors / r.blocks : 0,
+    reconciled_bits: r.reconciledBits,
+    final_key_bits: r.finalKeyBits,
+    key_rate_per_symbol: r.symbols > 0 ? r.finalKeyBits / r.symbols : 0,
+    allowed_key_rate: r.keyRatePerSymbol,
+    ...(r.theoreticalKeyRate === undefined ? {} : { theoretical_key_rate: r.theoreticalKeyRate }),
+  };
+}
+
+/** One line: SNR, code, beta, block errors, reconciled and final bits, the key rate against the theory. */
+export function formatReconciliation(r: FrameReconciliation): string {
+  let line = `SNR ${fixed(r.snr, 3)}  code ${r.code_id} (rate ${fixed(r.code_rate, 3)}, beta ${fixed(r.beta, 3)})`;
+  line += `  BLER ${r.block_errors}/${r.blocks}  reconciled ${r.reconciled_bits} bits  final key ${r.final_key_bits} bits`;
+  line += `  ${fixed(r.key_rate_per_symbol, 4)} b/sym (allowed ${fixed(r.allowed_key_rate, 4)}`;
+  if (r.theoretical_key_rate !== undefined) line += `, theory at this beta ${fixed(r.theoretical_key_rate, 4)}`;
+  return `${line})`;
 }
 
 function measurementOf(estimation: FrameResult['estimation']): FrameMeasurement | undefined {
@@ -142,8 +191,18 @@ export async function runFrames(session: BobSession, backend: BobBackend, option
       phase = p;
       options.onProgress?.({ frame, frames, phase: p, elapsedMs: Date.now() - frameStart, ...(measured ? { measured } : {}), ...extra });
     };
-    const record = (status: FrameSummary['status'], frameUuid: string | null, keyBits: number, message?: string) =>
-      summary.frames.push({ frame, frame_uuid: frameUuid, status, key_bits: keyBits, ...(message === undefined ? {} : { message }), ...(measured ? { measured } : {}) });
+    const record = (status: FrameSummary['status'], frameUuid: string | null, keyBits: number, message?: string) => {
+      const reconciliation = reconciliationOf(backend.reconciliationReport?.());
+      summary.frames.push({
+        frame,
+        frame_uuid: frameUuid,
+        status,
+        key_bits: keyBits,
+        ...(message === undefined ? {} : { message }),
+        ...(measured ? { measured } : {}),
+        ...(reconciliation ? { reconciliation } : {}),
+      });
+    };
     if (!session.identified || options.identifyEachFrame) report('identification');
     try {
       const result = await runFrame(session, backend, {
@@ -259,6 +318,9 @@ export function formatSummary(summary: RunSummary): string {
   const width = Math.max(...rows.map(([k]) => k.length));
   const lines = ['', 'Summary', ...rows.map(([k, v]) => `  ${k.padEnd(width)}  ${v}`)];
   for (const e of summary.errors) lines.push(`  frame ${e.frame} (${e.phase}): ${e.error}: ${e.message}`);
-  for (const f of summary.frames) if (f.measured) lines.push(`  frame ${f.frame} ${f.status}: ${formatMeasurement(f.measured)}`);
+  for (const f of summary.frames) {
+    if (f.measured) lines.push(`  frame ${f.frame} ${f.status}: ${formatMeasurement(f.measured)}`);
+    if (f.reconciliation) lines.push(`    ${formatReconciliation(f.reconciliation)}`);
+  }
   return lines.join('\n');
 }

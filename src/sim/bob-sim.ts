@@ -248,6 +248,7 @@ export function createSimulatedBob(options: SimulatedBobOptions): SimulatedBob {
       const code = buildCode(choice.id);
       const link = { Va: f.modulationVariance, T: worst.transmittance, xi: worst.excessNoise, eta: o.efficiency, Vel: worst.electronicNoise };
       const beta = code.rate / awgnCapacity(snr);
+      const fibre = o.fibre.description;
       f.reconciliation = {
         code,
         model,
@@ -264,6 +265,10 @@ export function createSimulatedBob(options: SimulatedBobOptions): SimulatedBob {
           reconciledBits: 0,
           finalKeyBits: 0,
           keyRatePerSymbol: beta * mutualInformation(link) - holevoBound(link),
+          symbols: f.measurement.real.length,
+          ...(fibre
+            ? { theoreticalKeyRate: secretKeyRate({ Va: f.modulationVariance, T: fibre.transmittance, xi: fibre.excessNoise, eta: o.efficiency, Vel: o.electronicNoise, beta: Math.min(1, beta) }) }
+            : {}),
         },
       };
       return { noise: model.noiseVariance, code_id: code.id, rate: code.rate, block_length: code.n, dimension: DIMENSION };
