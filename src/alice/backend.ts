@@ -7,6 +7,7 @@
  * the error's message, stops the emission and keeps the session.
  */
 import type { JsonObject } from '../protocol/json.ts';
+import type { DeployedParameters } from './deployed-parameters.ts';
 import type { ContentOf } from '../protocol/schemas.ts';
 
 /** A refusal carries the message sent to Bob (`deny_message` or `error_message`). */
@@ -37,7 +38,11 @@ export interface SessionInfo {
 export interface AliceSessionBackend {
   initialize(request: ContentOf<'INITIALIZATION_REQUEST'>): Promise<InitializationDecision>;
   proposeConfig(): Promise<JsonObject | string>;
-  /** DSP for the frame: generate the symbols, load the DAC. The emitter is reserved for this session. */
+  /**
+   * DSP for the frame: generate the symbols, load the DAC. The emitter is
+   * reserved for this session. Called again for a QIE repeated in the same
+   * frame (wire notes 19): fresh symbols, nothing revealed, estimation anew.
+   */
   prepareFrame(frameUuid: string): Promise<void>;
   startEmission(): Promise<void>;
   stopEmission(): Promise<void>;
@@ -73,4 +78,10 @@ export interface AliceBackend {
   openSession(info: SessionInfo): AliceSessionBackend;
   /** The daemon stops: emission off, hardware released. */
   close(): Promise<void>;
+  /**
+   * The deployed configuration's paths this backend's parameters also go by
+   * in CHANGE_PARAMETER_REQUEST, with the unit factors (wire notes 20;
+   * `src/alice/deployed-parameters.ts`).
+   */
+  readonly deployedParameters?: DeployedParameters;
 }

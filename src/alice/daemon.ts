@@ -9,6 +9,7 @@ import { createSimulatedAlice, type SimulatedAlice } from '../sim/alice-sim.ts';
 import type { FibreInput } from '../sim/fibre-link.ts';
 import { FibreServer } from '../sim/fibre-tcp.ts';
 import type { AliceBackend } from './backend.ts';
+import { acceptDeployedNames } from './deployed-parameters.ts';
 import { aliceConfigSchema, type AliceConfig, type AliceConfigInput } from './config.ts';
 import { AliceServer, type AliceServerOptions, type SessionObserver } from './server.ts';
 import { withFinalKeyHook } from '../keys/alice-final-key.ts';
@@ -138,7 +139,7 @@ export async function startAlice(options: StartAliceOptions = {}): Promise<Alice
     maxBufferedBytes: config.max_buffered_bytes,
     maxConnections: config.max_connections,
     maxConnectionsPerAddress: config.max_connections_per_address,
-    backend: keys ? withFinalKeyHook(backend, keys.onFinalKey) : backend,
+    backend: acceptDeployedNames(keys ? withFinalKeyHook(backend, keys.onFinalKey) : backend),
     log,
     observer: fanOut([review, options.observer]),
     inspect: options.inspect,
