@@ -1,7 +1,10 @@
 /**
- * `npm run bench`: the hot path (bytes -> decode -> verify -> machine ->
- * encode -> bytes) against baselines measured in the same run: a raw TCP
- * echo on loopback, and bare JSON.parse/stringify for the codec.
+ * `npm run bench`: first the daemon as deployed, seen by a client in another
+ * process, against a raw TCP echo server in its own process
+ * (`bench/deployed.ts`); then the hot path in one process (bytes -> decode
+ * -> verify -> machine -> encode -> bytes) against baselines measured in the
+ * same run: a raw TCP echo on loopback, and bare JSON.parse/stringify for
+ * the codec.
  */
 import { once } from 'node:events';
 import { createConnection, createServer, type AddressInfo, type Socket } from 'node:net';
@@ -15,6 +18,7 @@ import { Channel } from '../src/protocol/channel.ts';
 import { Code } from '../src/protocol/codes.ts';
 import { encodeFrame, FrameDecoder } from '../src/protocol/frame.ts';
 import { parseJsonText, pyStringify } from '../src/protocol/json.ts';
+import { benchDeployed, type Measured } from './deployed.ts';
 
 const ROUND_TRIPS = Number(process.env.BENCH_ROUND_TRIPS ?? 5000);
 const rows: { name: string; value: string; baseline: string; ratio: string }[] = [];
@@ -96,8 +100,35 @@ function timeIt(iterations: number, fn: () => void): number {
   return (performance.now() - start) / iterations;
 }
 
+const us = (x: number) => `${x.toFixed(x < 100 ? 1 : 0)} µs`;
+
+async function deployedTable(): Promise<void> {
+  const r = await benchDeployed(ROUND_TRIPS);
+  const lines: [string, (m: Measured) => string, (d: Measured, e: Measured) => number][] = [
+    ['round trips/s', (m) => m.rate.toFixed(0), (d, e) => d.rate / e.rate],
+    ['server CPU per request', (m) => us(m.cpuPerRequest), (d, e) => e.cpuPerRequest / d.cpuPerRequest],
+    ['latency p50', (m) => us(m.p50), (d, e) => e.p50 / d.p50],
+    ['latency p99', (m) => us(m.p99), (d, e) => e.p99 / d.p99],
+  ];
+  const rowsOf = (label: string, d: Measured, e: Measured) =>
+    lines.map(([name, show, ratio]) => [`${label}: ${name}`, show(d), show(e), `${(ratio(d, e) * 100).toFixed(1)} %`]);
+  const table = [
+    ['measure', 'daemon', 'echo server', 'ratio'],
+    ...rowsOf('1 client', r.single.daemon, r.single.echo),
+    ...rowsOf(`${r.connections} clients`, r.concurrent.daemon, r.concurrent.echo),
+  ];
+  console.log(`The daemon as deployed (${r.daemon}, default logging to a file), a client in another process sending`);
+  console.log(`IDENTIFICATION_REQUEST (auth none); baseline: a raw TCP echo server in its own process, same client and frames.`);
+  console.log(`1 client: ${r.single.daemon.roundTrips} round trips after 1000 of warm-up; ${r.connections} clients: ${r.concurrent.daemon.roundTrips / r.connections} each.\n`);
+  const widths = table[0]!.map((_, i) => Math.max(...table.map((row) => row[i]!.length)));
+  for (const row of table) console.log(row.map((cell, i) => (i === 0 ? cell.padEnd(widths[i]!) : cell.padStart(widths[i]!))).join('  '));
+  console.log('');
+}
+
 async function main(): Promise<void> {
   console.log(`QOSST benchmarks (${ROUND_TRIPS} round trips; ratios: ours against the baseline of the same run)\n`);
+  await deployedTable();
+  console.log('In one process:\n');
 
   const ours = await protocolRoundTrips();
   const echo = await rawEcho(ours.frameSize);
