@@ -8,9 +8,10 @@
  * UNEXPECTED_COMMAND, by construction. An effect that fails leads to
  * `failing`: the frame is discarded (emission stopped) and Alice answers ABORT.
  */
-import { and, assign, emit, fromPromise, setup, type PromiseActorLogic } from 'xstate';
+import { and, assign, emit, setup } from 'xstate';
 import type { MessageName } from '../src/protocol/codes.ts';
 import { merge, Resolver, type Config } from './compose.ts';
+import { fromEffect, type EffectActorLogic } from './effect.ts';
 import type { Layout, Mount, Stage } from './layout.ts';
 import { EFFECTS, REFUSALS, sessionUpdate, type AnswerDef, type EffectName, type PhaseDef, type RequestDef, type UpdateName } from './phase.ts';
 
@@ -60,17 +61,22 @@ export interface EffectOutput {
   content?: object | null;
 }
 
-export type EffectLogic = PromiseActorLogic<EffectOutput, EffectInput>;
+export type EffectLogic = EffectActorLogic<EffectOutput, EffectInput>;
 
 /** Placeholders: a backend supplies the real actors with `machine.provide({ actors })`. */
 const missingEffects = Object.fromEntries(
   EFFECTS.map((name) => [
     name,
-    fromPromise<EffectOutput, EffectInput>(async () => {
+    fromEffect<EffectOutput, EffectInput>(() => {
       throw new Error(`no backend supplies the effect ${name}`);
     }),
   ]),
 ) as Record<EffectName, EffectLogic>;
+
+/** The content of an answer the machine gives itself, without asking the backend. */
+function ownContent(answer: MessageName, context: AliceContext): object | null {
+  return answer === 'IDENTIFICATION_RESPONSE' ? { serial_number: context.serialNumber } : null;
+}
 
 const errorText = (error: unknown) => (error instanceof Error ? error.message : String(error));
 
@@ -114,7 +120,11 @@ const aliceSetup = setup({
       },
     }),
     expect: assign({ expects: (_, params: { expects: readonly MessageName[] }) => params.expects }),
-    answer: emit((_, params: { name: MessageName }) => ({ type: 'answer' as const, name: params.name, content: null })),
+    answer: emit(({ context }, params: { name: MessageName }) => ({
+      type: 'answer' as const,
+      name: params.name,
+      content: ownContent(params.name, context),
+    })),
     answerOutput: emit(({ event }) => {
       const { answer, content } = (event as unknown as { output: EffectOutput }).output;
       return { type: 'answer' as const, name: answer, content: content ?? null };
@@ -199,6 +209,8 @@ function requestTransitions(
       guard: guardOf([]),
       target: r.answerTarget(stage, mount, origin, a),
       actions: ['saveRequest', { type: 'answer', params: { name: answer } }, ...updates(a)],
+      // Beside a refusal, the answer is one of two: say when.
+      ...(def.refuse ? { description: a.when } : {}),
     });
     return { on, states: {} };
   }
@@ -247,7 +259,6 @@ export function buildAliceMachine(layout: Layout) {
   const firstStage = layout.stages[0]!;
   const stageStates: Record<string, Config> = {};
   for (const stage of layout.stages) stageStates[stage.id] = stageConfig(b, stage);
-  stageStates.resume = { type: 'history', history: 'deep' };
   const states: Record<string, Config> = {
     session: { initial: firstStage.id, states: stageStates },
   };
@@ -280,6 +291,8 @@ export function buildAliceMachine(layout: Layout) {
     },
   };
   for (const name of r.ends) states[name] = { type: 'final' };
+  // Exiting a state that has a deep history records the whole configuration: worth it only when something resumes.
+  if (r.historyUsed) stageStates.resume = { type: 'history', history: 'deep' };
 
   const config: Config = {
     id: layout.id,
