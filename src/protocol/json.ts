@@ -18,21 +18,158 @@ export interface JsonObject {
 const LONG_INTEGER = /(?<![\d.])\d{16,}(?![\d.eE])/;
 const INTEGER_TEXT = /^-?\d+$/;
 
-function parseNumber(text: string): number | bigint {
-  const n = Number(text);
-  if (!Number.isSafeInteger(n) && INTEGER_TEXT.test(text)) return BigInt(text);
-  return n;
+/**
+ * Python's `json` reads and writes the bare tokens `NaN`, `Infinity` and
+ * `-Infinity` (wire notes 21); `JSON.parse` and `lossless-json` refuse them.
+ * Text containing neither word (a plain substring search, as fast as a
+ * memchr) skips the token rewrite below.
+ */
+const mayHoldNonFinite = (text: string) => text.includes('NaN') || text.includes('Infinity');
+
+/**
+ * Python writes an integral float as `2.0` and an int as `2`; both become
+ * the number 2 here. To write a decoded float back as Python wrote it, the
+ * containers of integral floats remember their keys (`INTEGRAL_FLOATS`).
+ * `json.dumps` puts `, `, `]` or `}` right after a number, so these three
+ * substrings find every integral float it wrote.
+ */
+const mayHoldIntegralFloat = (text: string) => text.includes('.0,') || text.includes('.0]') || text.includes('.0}');
+
+/** Keys (object) or indices (array) of the integral floats a decoded container held. */
+const INTEGRAL_FLOATS = new WeakMap<object, Set<string | number>>();
+
+/** An integral float while the slow path parses; replaced by its number before the value is returned. */
+class IntegralFloat {
+  constructor(readonly value: number) {}
+}
+
+const NON_FINITE = { NaN: Number.NaN, Infinity: Number.POSITIVE_INFINITY, '-Infinity': Number.NEGATIVE_INFINITY } as const;
+type NonFiniteToken = keyof typeof NON_FINITE;
+
+/** Characters that may stand right before a JSON value outside strings, and right after one. */
+const BEFORE_VALUE = new Set(['[', ',', ':', ' ', '\t', '\n', '\r']);
+const AFTER_VALUE = new Set([']', '}', ',', ' ', '\t', '\n', '\r']);
+
+interface Rewritten {
+  text: string;
+  tokens: Map<string, number>;
+}
+
+/** Index of the quote closing the string opened at `open`, or -1. */
+function stringEnd(text: string, open: number): number {
+  let q = text.indexOf('"', open + 1);
+  while (q !== -1) {
+    let backslashes = 0;
+    while (text.charCodeAt(q - 1 - backslashes) === 0x5c) backslashes++;
+    if (backslashes % 2 === 0) return q;
+    q = text.indexOf('"', q + 1);
+  }
+  return -1;
+}
+
+/**
+ * Replaces each bare non-finite token outside strings by a number literal
+ * that occurs nowhere in the text (so it cannot be mistaken for a number of
+ * the content), for the parser's number hook to turn back. A token glued
+ * to anything but JSON punctuation or whitespace (`1NaN`, `-NaN`) is not
+ * one: the text is refused, as Python refuses it.
+ */
+function rewriteNonFinite(text: string): Rewritten | string {
+  let stem = '0E+9999';
+  while (text.includes(stem)) stem += '9';
+  const literal = { NaN: `${stem}0`, Infinity: `${stem}1`, '-Infinity': `${stem}2` } as const;
+  const tokens = new Map<string, number>();
+  const parts: string[] = [];
+  let copied = 0;
+  let at = 0;
+  let nan = text.indexOf('NaN');
+  let inf = text.indexOf('Infinity');
+  for (;;) {
+    if (nan !== -1 && nan < at) nan = text.indexOf('NaN', at);
+    if (inf !== -1 && inf < at) inf = text.indexOf('Infinity', at);
+    const word = nan === -1 ? inf : inf === -1 ? nan : Math.min(nan, inf);
+    if (word === -1) break;
+    const quote = text.indexOf('"', at);
+    if (quote !== -1 && quote < word) {
+      const end = stringEnd(text, quote);
+      if (end === -1) break; // an unterminated string: the parser says so
+      at = end + 1;
+      continue;
+    }
+    const name: NonFiniteToken = word === nan ? 'NaN' : text[word - 1] === '-' ? '-Infinity' : 'Infinity';
+    const start = name === '-Infinity' ? word - 1 : word;
+    const end = word + (name === 'NaN' ? 3 : 8);
+    const before = text[start - 1];
+    const after = text[end];
+    if ((before !== undefined && !BEFORE_VALUE.has(before)) || (after !== undefined && !AFTER_VALUE.has(after)))
+      return `${name} at offset ${start} is glued to other characters`;
+    parts.push(text.slice(copied, start), literal[name]);
+    tokens.set(literal[name], NON_FINITE[name]);
+    copied = end;
+    at = end;
+  }
+  if (copied === 0) return { text, tokens };
+  parts.push(text.slice(copied));
+  return { text: parts.join(''), tokens };
+}
+
+/** Turns IntegralFloat boxes back into numbers, recording where they were. */
+function unbox(value: unknown): unknown {
+  if (value instanceof IntegralFloat) return value.value;
+  if (typeof value !== 'object' || value === null) return value;
+  let floats: Set<string | number> | undefined;
+  if (Array.isArray(value)) {
+    for (let i = 0; i < value.length; i++) {
+      const v = value[i];
+      if (v instanceof IntegralFloat) (floats ??= new Set()).add(i);
+      if (typeof v === 'object' && v !== null) value[i] = unbox(v);
+    }
+  } else {
+    const record = value as Record<string, unknown>;
+    for (const key of Object.keys(record)) {
+      const v = record[key];
+      if (v instanceof IntegralFloat) (floats ??= new Set()).add(key);
+      if (typeof v === 'object' && v !== null) record[key] = unbox(v);
+    }
+  }
+  if (floats) INTEGRAL_FLOATS.set(value, floats);
+  return value;
+}
+
+/**
+ * The slow path: `lossless-json`, whose number hook sees each number's text.
+ * Unsafe integers become `bigint`, the non-finite stand-ins their numbers,
+ * integral floats are boxed until `unbox` records them.
+ */
+function parseSlow(text: string, tokens: Map<string, number>, integralFloats: boolean): JsonValue {
+  let boxed = false;
+  const parseNumber = (digits: string): number | bigint | IntegralFloat => {
+    const token = tokens.get(digits);
+    if (token !== undefined) return token;
+    const n = Number(digits);
+    const integerText = INTEGER_TEXT.test(digits);
+    if (!Number.isSafeInteger(n)) return integerText ? BigInt(digits) : n;
+    if (integralFloats && !integerText) {
+      boxed = true;
+      return new IntegralFloat(n);
+    }
+    return n;
+  };
+  const value = losslessParse(text, null, parseNumber);
+  return (boxed ? unbox(value) : value) as JsonValue;
 }
 
 export type ParseResult = { ok: true; value: JsonValue } | { ok: false; reason: string };
 
-/** Parses JSON text; never throws. */
+/** Parses JSON text as Python's `json.loads` does (with `NaN`, `Infinity`, `-Infinity`); never throws. */
 export function parseJsonText(text: string): ParseResult {
   try {
-    const value = LONG_INTEGER.test(text)
-      ? (losslessParse(text, null, parseNumber) as JsonValue)
-      : (JSON.parse(text) as JsonValue);
-    return { ok: true, value };
+    const nonFinite = mayHoldNonFinite(text);
+    const integralFloats = mayHoldIntegralFloat(text);
+    if (!nonFinite && !integralFloats && !LONG_INTEGER.test(text)) return { ok: true, value: JSON.parse(text) as JsonValue };
+    const rewritten = nonFinite ? rewriteNonFinite(text) : { text, tokens: new Map<string, number>() };
+    if (typeof rewritten === 'string') return { ok: false, reason: `not valid JSON (${rewritten})` };
+    return { ok: true, value: parseSlow(rewritten.text, rewritten.tokens, integralFloats) };
   } catch (err) {
     return { ok: false, reason: `not valid JSON (${(err as Error).message})` };
   }
@@ -59,22 +196,24 @@ function pyString(s: string): string {
 /**
  * Numbers as Python writes them. A safe integer is an int. Any other number
  * is a float for Python, and written as `repr(float)` does: exponent form
- * below 1e-4 and from 1e16 (JavaScript switches at 1e-7 and 1e21), and a
+ * below 1e-4 and from 1e16 (JavaScript switches at 1e-7 and 1e21), a
  * trailing `.0` on integral values, so that a float beyond 2^53 is never
- * read back as a different exact integer.
+ * read back as a different exact integer, and `NaN`, `Infinity`,
+ * `-Infinity` as bare tokens. `-0` is a float (an int has no sign of zero):
+ * `-0.0`. `float` says a decoded integral value was written as a float.
  */
-function pyNumber(x: number): string {
-  if (!Number.isFinite(x)) throw new RangeError(`cannot encode ${x} as JSON`);
-  if (Number.isSafeInteger(x)) return String(x);
+function pyNumber(x: number, float = false): string {
+  if (Number.isSafeInteger(x)) return Object.is(x, -0) ? '-0.0' : float ? `${x}.0` : String(x);
+  if (!Number.isFinite(x)) return Number.isNaN(x) ? 'NaN' : x > 0 ? 'Infinity' : '-Infinity';
   const magnitude = Math.abs(x);
   if (magnitude >= 1e-4 && magnitude < 1e16) return Number.isInteger(x) ? `${x}.0` : String(x);
   const [mantissa, exponent] = x.toExponential().split('e') as [string, string];
   return `${mantissa}e${exponent[0]}${exponent.slice(1).padStart(2, '0')}`;
 }
 
-/** Numbers JSON.stringify already writes as Python does. */
+/** Numbers JSON.stringify already writes as Python does (not -0, written `0`). */
 function nativeForm(x: number): boolean {
-  if (Number.isSafeInteger(x)) return true;
+  if (Number.isSafeInteger(x)) return x !== 0 || 1 / x > 0;
   const magnitude = Math.abs(x);
   return magnitude >= 1e-4 && magnitude < 1e16 && !Number.isInteger(x);
 }
@@ -105,39 +244,50 @@ const stringifyRun = (values: unknown[]) => spaceCommas(JSON.stringify(values).s
  * JSON.stringify writes as Python does go through it; the rare others
  * (below 1e-4, integral beyond 2^53) through pyNumber.
  */
-function pyNumberArray(values: unknown[]): string | undefined {
+function pyNumberArray(values: unknown[], floats: Set<string | number> | undefined): string | undefined {
   const parts: string[] = [];
   let start = 0;
   for (let i = 0; i < values.length; i++) {
     const x = values[i];
     if (typeof x !== 'number') return undefined;
-    if (nativeForm(x)) continue;
+    const float = floats?.has(i) === true;
+    if (!float && nativeForm(x)) continue;
     if (i > start) parts.push(stringifyRun(values.slice(start, i)));
-    parts.push(pyNumber(x));
+    parts.push(pyNumber(x, float));
     start = i + 1;
   }
   if (values.length > start) parts.push(stringifyRun(start === 0 ? values : values.slice(start)));
   return `[${parts.join(', ')}]`;
 }
 
-/** Serialises like Python's `json.dumps(value)` with default arguments. */
+/**
+ * Serialises like Python's `json.dumps(value)` with default arguments
+ * (`allow_nan` included). A value decoded by `parseJsonText` is written back
+ * byte for byte when Python wrote it.
+ */
 export function pyStringify(value: unknown): string {
+  return pyValue(value, false);
+}
+
+function pyValue(value: unknown, float: boolean): string {
   switch (typeof value) {
     case 'string':
       return pyString(value);
     case 'number':
-      return pyNumber(value);
+      return pyNumber(value, float);
     case 'bigint':
       return value.toString();
     case 'boolean':
       return value ? 'true' : 'false';
     case 'object': {
       if (value === null) return 'null';
-      if (Array.isArray(value)) return pyNumberArray(value) ?? `[${value.map(pyStringify).join(', ')}]`;
+      const floats = INTEGRAL_FLOATS.get(value);
+      if (Array.isArray(value))
+        return pyNumberArray(value, floats) ?? `[${value.map((v, i) => pyValue(v, floats?.has(i) === true)).join(', ')}]`;
       const parts: string[] = [];
       for (const key of Object.keys(value)) {
         const v = (value as Record<string, unknown>)[key];
-        if (v !== undefined) parts.push(`${pyString(key)}: ${pyStringify(v)}`);
+        if (v !== undefined) parts.push(`${pyString(key)}: ${pyValue(v, floats?.has(key) === true)}`);
       }
       return `{${parts.join(', ')}}`;
     }
