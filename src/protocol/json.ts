@@ -11,11 +11,6 @@ export interface JsonObject {
   [key: string]: JsonValue;
 }
 
-// Any integer beyond 2^53 has at least 16 digits; text without such an
-// integer (16 digits neither after a digit or a point, nor before a point or
-// an exponent: floats lose nothing in a double) parses exactly with the
-// native parser, which is several times faster.
-const LONG_INTEGER = /(?<![\d.])\d{16,}(?![\d.eE])/;
 const INTEGER_TEXT = /^-?\d+$/;
 
 /**
@@ -161,15 +156,58 @@ function parseSlow(text: string, tokens: Map<string, number>, integralFloats: bo
 
 export type ParseResult = { ok: true; value: JsonValue } | { ok: false; reason: string };
 
+/**
+ * Whether a value `JSON.parse` made may differ from what Python reads in
+ * the same text: it holds an integer beyond 2^53 (an int literal rounded,
+ * or a float such as 1e+16, which the slow path reads alike), or an
+ * integral number (written `2` or `2.0`: only the text can tell). A walk
+ * over the parsed numbers costs far less than a regular expression over the
+ * text of a million symbols.
+ */
+function needsSlowPath(value: unknown, text: string): boolean {
+  let integral = false;
+  const visit = (v: unknown): boolean => {
+    if (typeof v === 'number') {
+      if (Number.isInteger(v)) {
+        if (!Number.isSafeInteger(v)) return true;
+        integral = true;
+      }
+      return false;
+    }
+    if (typeof v !== 'object' || v === null) return false;
+    if (Array.isArray(v)) {
+      for (let i = 0; i < v.length; i++) if (visit(v[i])) return true;
+      return false;
+    }
+    for (const key in v) if (visit((v as Record<string, unknown>)[key])) return true;
+    return false;
+  };
+  return visit(value) || (integral && mayHoldIntegralFloat(text));
+}
+
 /** Parses JSON text as Python's `json.loads` does (with `NaN`, `Infinity`, `-Infinity`); never throws. */
 export function parseJsonText(text: string): ParseResult {
+  let value: JsonValue;
   try {
-    const nonFinite = mayHoldNonFinite(text);
-    const integralFloats = mayHoldIntegralFloat(text);
-    if (!nonFinite && !integralFloats && !LONG_INTEGER.test(text)) return { ok: true, value: JSON.parse(text) as JsonValue };
-    const rewritten = nonFinite ? rewriteNonFinite(text) : { text, tokens: new Map<string, number>() };
+    value = JSON.parse(text) as JsonValue;
+  } catch (err) {
+    // Only the bare non-finite tokens are JSON for Python and not for JSON.parse: anything else is refused as it is.
+    if (!mayHoldNonFinite(text)) return { ok: false, reason: `not valid JSON (${(err as Error).message})` };
+    return parseRewritten(text);
+  }
+  if (!needsSlowPath(value, text)) return { ok: true, value };
+  try {
+    return { ok: true, value: parseSlow(text, new Map(), mayHoldIntegralFloat(text)) };
+  } catch (err) {
+    return { ok: false, reason: `not valid JSON (${(err as Error).message})` };
+  }
+}
+
+function parseRewritten(text: string): ParseResult {
+  try {
+    const rewritten = rewriteNonFinite(text);
     if (typeof rewritten === 'string') return { ok: false, reason: `not valid JSON (${rewritten})` };
-    return { ok: true, value: parseSlow(rewritten.text, rewritten.tokens, integralFloats) };
+    return { ok: true, value: parseSlow(rewritten.text, rewritten.tokens, mayHoldIntegralFloat(text)) };
   } catch (err) {
     return { ok: false, reason: `not valid JSON (${(err as Error).message})` };
   }
@@ -184,13 +222,40 @@ export function parseJsonBytes(bytes: Uint8Array): ParseResult {
   return parseJsonText(buffer.toString('utf8'));
 }
 
-const HAS_NON_ASCII = /[\u0080-\uffff]/;
-const NON_ASCII = /[\u0080-\uffff]/g;
-const escapeNonAscii = (ch: string) => `\\u${ch.charCodeAt(0).toString(16).padStart(4, '0')}`;
+// What `ensure_ascii` escapes beyond JSON.stringify: DEL (0x7f) and every code unit above it.
+const HAS_NON_ASCII = /[^\x00-\x7e]/;
+const HEX_DIGITS = Buffer.from('0123456789abcdef', 'latin1');
+
+/**
+ * `ensure_ascii`: DEL and every UTF-16 code unit above it as `\uxxxx` (an astral
+ * character as its two surrogates, as Python writes it). One pass into a
+ * buffer sized beforehand: linear, a 60 MB string in well under a second
+ * (a replace with a callback per character takes seconds).
+ */
+function escapeNonAscii(quoted: string): string {
+  let wide = 0;
+  for (let i = 0; i < quoted.length; i++) if (quoted.charCodeAt(i) > 0x7e) wide++;
+  const out = Buffer.allocUnsafe(quoted.length + 5 * wide);
+  let j = 0;
+  for (let i = 0; i < quoted.length; i++) {
+    const c = quoted.charCodeAt(i);
+    if (c <= 0x7e) {
+      out[j++] = c;
+      continue;
+    }
+    out[j++] = 0x5c; // backslash
+    out[j++] = 0x75; // u
+    out[j++] = HEX_DIGITS[c >> 12]!;
+    out[j++] = HEX_DIGITS[(c >> 8) & 15]!;
+    out[j++] = HEX_DIGITS[(c >> 4) & 15]!;
+    out[j++] = HEX_DIGITS[c & 15]!;
+  }
+  return out.toString('latin1');
+}
 
 function pyString(s: string): string {
   const quoted = JSON.stringify(s);
-  return HAS_NON_ASCII.test(quoted) ? quoted.replace(NON_ASCII, escapeNonAscii) : quoted;
+  return HAS_NON_ASCII.test(quoted) ? escapeNonAscii(quoted) : quoted;
 }
 
 /**
@@ -221,23 +286,24 @@ function nativeForm(x: number): boolean {
 const COMMA = 0x2c;
 const SPACE = 0x20;
 
-/** Python's ", " separator; a byte loop beats String.replaceAll threefold on long runs (numbers are ASCII). */
-function spaceCommas(text: string): string {
-  if (text.length < 1024) return text.replaceAll(',', ', ');
-  const src = Buffer.from(text, 'latin1');
-  let commas = 0;
-  for (let i = 0; i < src.length; i++) if (src[i] === COMMA) commas++;
-  const out = Buffer.allocUnsafe(src.length + commas);
+/**
+ * A run of numbers JSON.stringify writes as Python does, without its
+ * brackets and with Python's `", "` separator. Numbers hold no comma, so
+ * the output's length is known: one pass into a buffer, no intermediate
+ * copy (a long run is a million symbols).
+ */
+function stringifyRun(values: readonly unknown[]): string {
+  const text = JSON.stringify(values);
+  if (values.length < 64) return text.slice(1, -1).replaceAll(',', ', ');
+  const out = Buffer.allocUnsafe(text.length - 2 + values.length - 1);
   let j = 0;
-  for (let i = 0; i < src.length; i++) {
-    const byte = src[i]!;
-    out[j++] = byte;
-    if (byte === COMMA) out[j++] = SPACE;
+  for (let i = 1, end = text.length - 1; i < end; i++) {
+    const c = text.charCodeAt(i);
+    out[j++] = c;
+    if (c === COMMA) out[j++] = SPACE;
   }
   return out.toString('latin1');
 }
-
-const stringifyRun = (values: unknown[]) => spaceCommas(JSON.stringify(values).slice(1, -1));
 
 /**
  * Symbol and syndrome arrays (numbers only): runs of numbers that the native
