@@ -19,6 +19,7 @@ import { Code } from '../src/protocol/codes.ts';
 import { encodeFrame, FrameDecoder } from '../src/protocol/frame.ts';
 import { parseJsonText, pyStringify } from '../src/protocol/json.ts';
 import { benchDeployed, type Measured } from './deployed.ts';
+import { benchMachine } from './machine.ts';
 
 const ROUND_TRIPS = Number(process.env.BENCH_ROUND_TRIPS ?? 5000);
 const rows: { name: string; value: string; baseline: string; ratio: string }[] = [];
@@ -160,9 +161,18 @@ async function main(): Promise<void> {
   const bigEncode = timeIt(3, () => pyStringify(big));
   const bigStringify = timeIt(3, () => JSON.stringify(big));
   record('encode that content as Python JSON vs JSON.stringify', bigEncode, bigStringify, 'ms', false);
+  const wide = 'é'.repeat(20_000_000) + '😀'.repeat(5_000_000);
+  const wideEncode = timeIt(1, () => pyStringify(wide));
+  const wideStringify = timeIt(1, () => JSON.stringify(wide));
+  record(`encode a ${(wide.length * 2) / 1e6} MB non-ASCII string as Python JSON (\\uxxxx) vs JSON.stringify`, wideEncode, wideStringify, 'ms', false);
   const lossless = timeIt(200, () => parseJsonText('{"hash": 385789897481570657, "x": [1, 2, 3]}'));
   const native = timeIt(200, () => JSON.parse('{"hash": 385789897481570657, "x": [1, 2, 3]}'));
   record('lossless parse of EC_VERIFICATION vs JSON.parse (which rounds)', lossless * 1e3, native * 1e3, 'µs', false);
+
+  const machine = benchMachine(ROUND_TRIPS * 4);
+  record('session machine: INVALID_RESPONSE (answered by the machine) vs a one-state machine emitting an answer', machine.own, machine.floor, 'µs', false);
+  record('session machine: IDENTIFICATION_REQUEST (answered by the machine, two context updates) vs the same', machine.identification, machine.floor, 'µs', false);
+  record('session machine: CHANGE_PARAMETER_REQUEST (a backend effect answering at once) vs the same', machine.effect, machine.floor, 'µs', false);
 
   const keys = generateEd25519KeyPair();
   const digest = new Uint8Array(32).fill(7);
