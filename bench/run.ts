@@ -120,7 +120,9 @@ async function deployedTable(): Promise<void> {
   ];
   console.log(`The daemon as deployed (${r.daemon}, default logging to a file), a client in another process sending`);
   console.log(`IDENTIFICATION_REQUEST (auth none); baseline: a raw TCP echo server in its own process, same client and frames.`);
-  console.log(`1 client: ${r.single.daemon.roundTrips} round trips after 1000 of warm-up; ${r.connections} clients: ${r.concurrent.daemon.roundTrips / r.connections} each.\n`);
+  console.log(
+    `${r.rounds} rounds, alternating the servers; each figure is the best of its rounds. Per round, 1 client: ${r.perRound.single} round trips after 1000 of warm-up; ${r.connections} clients: ${r.perRound.concurrent} each.\n`,
+  );
   const widths = table[0]!.map((_, i) => Math.max(...table.map((row) => row[i]!.length)));
   for (const row of table) console.log(row.map((cell, i) => (i === 0 ? cell.padEnd(widths[i]!) : cell.padStart(widths[i]!))).join('  '));
   console.log('');
