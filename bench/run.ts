@@ -10,7 +10,6 @@ import { once } from 'node:events';
 import { createConnection, createServer, type AddressInfo, type Socket } from 'node:net';
 import { performance } from 'node:perf_hooks';
 import { pino } from 'pino';
-import { aliceConfigSchema } from '../src/alice/config.ts';
 import { startAlice } from '../src/alice/daemon.ts';
 import { noneAuthenticator } from '../src/protocol/auth/none.ts';
 import { createEd25519Authenticator, generateEd25519KeyPair } from '../src/protocol/auth/ed25519.ts';
@@ -69,7 +68,7 @@ async function rawEcho(size: number): Promise<number> {
 }
 
 async function protocolRoundTrips(): Promise<{ rate: number; frameSize: number }> {
-  const alice = await startAlice(aliceConfigSchema.parse({ port: 0, log_level: 'silent' }), pino({ level: 'silent' }));
+  const alice = await startAlice({ config: { port: 0 }, log: pino({ level: 'silent' }) });
   const socket = createConnection(alice.port, '127.0.0.1');
   socket.setNoDelay(true);
   await once(socket, 'connect');

@@ -82,6 +82,11 @@ export function resolveConfig<S extends z.ZodType>(
     }
     setPath(raw, spec.key, v);
   }
+  return validateConfig(schema, raw);
+}
+
+/** Validates a configuration object; throws ConfigError naming each wrong key. */
+export function validateConfig<S extends z.ZodType>(schema: S, raw: unknown): z.infer<S> {
   const result = schema.safeParse(raw);
   if (!result.success) {
     const issues = result.error.issues.map((i) => `${i.path.length ? i.path.join('.') : '(file)'}: ${i.message}`).join('\n');

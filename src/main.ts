@@ -21,7 +21,7 @@ let daemon: AliceDaemon | null = null;
 let session: BobSession | null = null;
 let code = 1;
 try {
-  daemon = await startAlice(aliceConfig, aliceLog);
+  daemon = await startAlice({ config: aliceConfig, log: aliceLog });
   console.log(`Alice (simulated emitter) listening on ${aliceConfig.host}:${daemon.port}; Bob runs ${FRAMES} frames.\n`);
   session = await BobSession.connect({ host: aliceConfig.host, port: daemon.port });
   // A short simulated acquisition, so that the phases can be followed on screen.

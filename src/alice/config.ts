@@ -35,6 +35,8 @@ export const aliceConfigSchema = z
   .superRefine(requireKeyFiles);
 
 export type AliceConfig = z.infer<typeof aliceConfigSchema>;
+/** What a caller may give: the same keys, each optional where it has a default. */
+export type AliceConfigInput = z.input<typeof aliceConfigSchema>;
 
 /** Command-line options and the config key each sets (`--sim-symbols` -> `sim.symbols`). */
 const OPTIONS: Record<string, OptionSpec> = {

@@ -1,19 +1,38 @@
-/** Starts Alice from a validated configuration: authenticator, simulated backend, server. */
+/** Starts Alice: configuration, authenticator, backend (simulated unless given), server, review page. */
 import type { Logger } from 'pino';
+import { validateConfig } from '../config.ts';
 import { generateDiagrams } from '../diagrams/generate.ts';
+import { createLogger } from '../log.ts';
 import { ReviewServer } from '../review/server.ts';
 import { loadAuthenticator } from '../protocol/auth/index.ts';
 import { createSimulatedAlice, type SimulatedAlice } from '../sim/alice-sim.ts';
 import type { AliceBackend } from './backend.ts';
-import type { AliceConfig } from './config.ts';
-import { AliceServer, type AliceServerOptions } from './server.ts';
+import { aliceConfigSchema, type AliceConfig, type AliceConfigInput } from './config.ts';
+import { AliceServer, type AliceServerOptions, type SessionObserver } from './server.ts';
+
+export interface StartAliceOptions {
+  /** The daemon's settings, with the keys of its TOML file (`port: 0` picks a free port); absent keys take their defaults. */
+  config?: AliceConfigInput;
+  /** The hardware; the simulated emitter, set up by `config.sim`, otherwise. */
+  backend?: AliceBackend;
+  /** Where the daemon logs; otherwise standard error at `config.log_level` in `config.log_format`. */
+  log?: Logger;
+  /** Told when a session opens, changes state, sends or receives a message, closes; any method may be left out. */
+  observer?: Partial<SessionObserver>;
+  /** The statecharts' inspection events (see `createInspection`). */
+  inspect?: AliceServerOptions['inspect'];
+}
 
 export interface AliceDaemon {
-  server: AliceServer;
-  backend: AliceBackend;
+  /** The bound TCP port (the free one picked for `port: 0`). */
   port: number;
+  /** The bound address. */
+  address: string;
   /** The review page's port, when `review_port` is set. */
   reviewPort?: number;
+  server: AliceServer;
+  backend: AliceBackend;
+  /** Stops accepting, closes every session (emission stopped), closes the backend and the review page. */
   close(): Promise<void>;
 }
 
@@ -24,11 +43,16 @@ function stateDiagrams(): Map<string, string> {
   return out;
 }
 
-export interface DaemonExtras {
-  /** A real backend; the simulated emitter otherwise. */
-  backend?: AliceBackend;
-  observer?: AliceServerOptions['observer'];
-  inspect?: AliceServerOptions['inspect'];
+/** One observer that tells each given one; none when nobody watches, so that watching costs nothing otherwise. */
+function fanOut(observers: readonly (Partial<SessionObserver> | undefined)[]): SessionObserver | undefined {
+  const all = observers.filter((o): o is Partial<SessionObserver> => o !== undefined);
+  if (all.length === 0) return undefined;
+  return {
+    opened: (session, peer) => all.forEach((o) => o.opened?.(session, peer)),
+    message: (event) => all.forEach((o) => o.message?.(event)),
+    state: (session, value) => all.forEach((o) => o.state?.(session, value)),
+    closed: (session) => all.forEach((o) => o.closed?.(session)),
+  };
 }
 
 export function simulatedBackend(config: AliceConfig): SimulatedAlice {
@@ -43,13 +67,16 @@ export function simulatedBackend(config: AliceConfig): SimulatedAlice {
   });
 }
 
-export async function startAlice(config: AliceConfig, log: Logger, extras: DaemonExtras = {}): Promise<AliceDaemon> {
+/** Starts the daemon; rejects with a ConfigError naming each wrong key, or with the listen error. */
+export async function startAlice(options: StartAliceOptions = {}): Promise<AliceDaemon> {
+  const config = validateConfig(aliceConfigSchema, options.config ?? {});
+  const log = options.log ?? createLogger({ level: config.log_level, format: config.log_format, fd: 2, name: 'alice' });
   const auth = loadAuthenticator({
     algorithm: config.auth,
     secretKeyFile: config.secret_key,
     peerPublicKeyFile: config.peer_public_key,
   });
-  const backend = extras.backend ?? simulatedBackend(config);
+  const backend = options.backend ?? simulatedBackend(config);
   const review =
     config.review_port === undefined ? undefined : new ReviewServer({ port: config.review_port, log, diagrams: stateDiagrams() });
   const reviewPort = review ? (await review.listen()).port : undefined;
@@ -65,15 +92,19 @@ export async function startAlice(config: AliceConfig, log: Logger, extras: Daemo
     emitterWaitMs: config.emitter_wait_seconds * 1000,
     backend,
     log,
-    observer: review ?? extras.observer,
-    inspect: extras.inspect,
+    observer: fanOut([review, options.observer]),
+    inspect: options.inspect,
   });
-  const address = await server.listen();
+  const bound = await server.listen().catch(async (error: unknown) => {
+    await review?.close();
+    throw error;
+  });
   return {
+    port: bound.port,
+    address: bound.address,
+    reviewPort,
     server,
     backend,
-    port: address.port,
-    reviewPort,
     close: async () => {
       await server.close();
       await review?.close();

@@ -1,4 +1,4 @@
-#!/usr/bin/env -S npx tsx
+#!/usr/bin/env node
 /** qosst-alice: the daemon's command line. */
 import { ConfigError, HELP, loadAliceConfig } from '../alice/config.ts';
 import { startAlice, type AliceDaemon } from '../alice/daemon.ts';
@@ -24,7 +24,7 @@ let daemon: AliceDaemon;
 let inspection: Inspection | undefined;
 try {
   inspection = config.inspect ? createInspection(config.inspect, (e) => log.warn({ err: e.message }, 'inspector')) : undefined;
-  daemon = await startAlice(config, log, { inspect: inspection?.inspect });
+  daemon = await startAlice({ config, log, inspect: inspection?.inspect });
 } catch (error) {
   log.fatal({ err: (error as Error).message }, 'Alice could not start');
   process.exit(2);

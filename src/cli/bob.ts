@@ -1,4 +1,4 @@
-#!/usr/bin/env -S npx tsx
+#!/usr/bin/env node
 /** qosst-bob: Bob's command line, `run` (frames with the simulated receiver) and `probe` (conformance check). */
 import { ConfigError, helpFor, loadBobConfig, sessionOptions, simulatedReceiver } from '../bob/config.ts';
 import { formatProbe, probe, simulatedKeyHash } from '../bob/probe.ts';

@@ -1,9 +1,11 @@
-/** Key-pair generator: `npm run keygen -- --algorithm ed25519|falcon512 --out DIR [--name NAME]`. */
+#!/usr/bin/env node
+/** qosst-keygen: key-pair generator: `npm run keygen -- --algorithm ed25519|falcon512 --out DIR [--name NAME]`. */
 import { parseArgs } from 'node:util';
 import { generateKeyPair } from '../protocol/auth/index.ts';
 import type { KeyAlgorithm } from '../protocol/auth/index.ts';
 
 const USAGE = `Usage: npm run keygen -- --algorithm ed25519|falcon512 --out DIR [--name NAME]
+       (or: qosst-keygen --algorithm ... --out DIR [--name NAME])
 
 Writes a key pair for authenticating the QOSST control channel:
   DIR/NAME-secret_key.json   the secret key (mode 0600). It stays with the party

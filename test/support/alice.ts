@@ -1,7 +1,7 @@
 /** Starts our Alice daemon on a free loopback port for a test. */
 import { pino } from 'pino';
 import { aliceConfigSchema, type AliceConfig } from '../../src/alice/config.ts';
-import { simulatedBackend, startAlice, type AliceDaemon, type DaemonExtras } from '../../src/alice/daemon.ts';
+import { simulatedBackend, startAlice, type AliceDaemon, type StartAliceOptions } from '../../src/alice/daemon.ts';
 import type { AliceBackend } from '../../src/alice/backend.ts';
 import type { SimulatedAlice } from '../../src/sim/alice-sim.ts';
 
@@ -10,12 +10,12 @@ export type TestAlice = AliceDaemon & { sim: SimulatedAlice; config: AliceConfig
 export async function startTestAlice(
   overrides: Partial<Record<keyof AliceConfig, unknown>> = {},
   backend?: AliceBackend,
-  extras: DaemonExtras = {},
+  extras: Pick<StartAliceOptions, 'observer' | 'inspect'> = {},
 ): Promise<TestAlice> {
   const config = aliceConfigSchema.parse({ port: 0, log_level: 'silent', sim: { symbols: 2000 }, ...overrides });
   const sim = simulatedBackend(config);
   const log = pino({ level: process.env.TEST_LOG_LEVEL ?? 'silent' });
-  const daemon = await startAlice(config, log, { ...extras, backend: backend ?? sim });
+  const daemon = await startAlice({ ...extras, config, log, backend: backend ?? sim });
   return { ...daemon, sim, config };
 }
 

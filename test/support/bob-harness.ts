@@ -6,7 +6,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { pino } from 'pino';
 import type { AliceBackend, AliceSessionBackend } from '../../src/alice/backend.ts';
 import { aliceConfigSchema, type AliceConfig } from '../../src/alice/config.ts';
-import { simulatedBackend, startAlice, type AliceDaemon, type DaemonExtras } from '../../src/alice/daemon.ts';
+import { simulatedBackend, startAlice, type AliceDaemon } from '../../src/alice/daemon.ts';
 /** One message in or out of Alice, as her daemon reports it. */
 export interface MessageEvent {
   session: string;
@@ -72,13 +72,7 @@ export async function startObservedAlice(overrides: Partial<Record<keyof AliceCo
   const messages: MessageEvent[] = [];
   const log = pino({ level: process.env.TEST_LOG_LEVEL ?? 'silent' });
   const record = (m: MessageEvent) => messages.push(m);
-  // The daemon's message hook: `observer.message` now, `onMessage` before; both are given so either shape works.
-  const extras = {
-    backend: withFaults(sim, faults),
-    onMessage: record,
-    observer: { opened: () => undefined, message: record, state: () => undefined, closed: () => undefined },
-  } as DaemonExtras;
-  const daemon = await startAlice(config, log, extras);
+  const daemon = await startAlice({ config, log, backend: withFaults(sim, faults), observer: { message: record } });
   return {
     ...daemon,
     sim,
