@@ -1,15 +1,15 @@
 /**
- * The daemon as a remote client sees it: the daemon in its own process with
- * its default logging (info, JSON lines to a file), the minimal client of
+ * The daemon as a remote client sees it: the compiled daemon in its own
+ * process with its default logging (info, JSON lines to a file), the minimal client of
  * `bench/client.ts` in another process, and as the baseline a raw TCP echo
  * server (`bench/echo-server.ts`) in its own process, driven by the same
  * client with the same frames. Each server reports its own
  * `process.cpuUsage()` in a status line on SIGUSR2, read before and after
  * each measurement.
  */
-import { fork, spawn, type ChildProcess } from 'node:child_process';
+import { execFileSync, fork, spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
-import { existsSync, mkdtempSync, openSync, readSync, closeSync, rmSync } from 'node:fs';
+import { closeSync, existsSync, mkdtempSync, openSync, readdirSync, readSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -18,11 +18,22 @@ import type { ChildMessage, ClientResult, RunCommand } from './client.ts';
 const ROOT = join(import.meta.dirname, '..');
 const TSX = ['--import', 'tsx'];
 
-/** The compiled daemon when the package is built (`npm run build`), the sources through tsx otherwise. */
+/** The newest modification time of the TypeScript files under `dir`. */
+function newestSource(dir: string): number {
+  return readdirSync(dir, { recursive: true, encoding: 'utf8' })
+    .filter((f) => f.endsWith('.ts'))
+    .reduce((newest, f) => Math.max(newest, statSync(join(dir, f)).mtimeMs), 0);
+}
+
+/** The compiled daemon, as installed (`qosst-alice`): built first when dist/ is missing or older than the sources. */
 export function daemonCommand(): { args: string[]; label: string } {
-  const compiled = join(ROOT, 'dist', 'cli', 'alice.js');
-  if (existsSync(compiled)) return { args: [compiled], label: 'compiled (dist/)' };
-  return { args: [...TSX, join(ROOT, 'src', 'cli', 'alice.ts')], label: 'sources through tsx' };
+  const compiled = join(ROOT, 'dist', 'src', 'cli', 'alice.js');
+  const built = existsSync(compiled) ? statSync(compiled).mtimeMs : 0;
+  if (built < Math.max(newestSource(join(ROOT, 'src')), newestSource(join(ROOT, 'machines')))) {
+    console.log('Building dist/ (npm run build): the sources changed since the last build.\n');
+    execFileSync(process.execPath, [join(ROOT, 'scripts', 'build.mjs')], { cwd: ROOT, stdio: 'inherit' });
+  }
+  return { args: [compiled], label: 'compiled, dist/src/cli/alice.js' };
 }
 
 /** New JSON lines of a growing file. */
