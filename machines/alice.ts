@@ -91,6 +91,11 @@ function refusalContent(answer: MessageName, request: RequestInfo, why: string, 
   }
 }
 
+function contextUpdate(update: UpdateName, content: RequestInfo['content'] | undefined): Partial<AliceContext> {
+  const peer = update === 'identify' ? { peerSerialNumber: String(content?.serial_number) } : {};
+  return { ...sessionUpdate(update, content), ...peer };
+}
+
 const aliceSetup = setup({
   types: {
     context: {} as AliceContext,
@@ -113,11 +118,11 @@ const aliceSetup = setup({
       (event as unknown as { output: EffectOutput }).output.answer === params.answer,
   },
   actions: {
-    saveRequest: assign({
-      request: ({ event }) => {
-        const { name, code, content } = event as RequestEvent;
-        return { name, code, content };
-      },
+    // Saving the request and the update of an answer given at once are one assignment: each costs a new snapshot.
+    saveRequest: assign(({ event }, params: { update?: UpdateName } | undefined) => {
+      const { name, code, content } = event as RequestEvent;
+      const request = { name, code, content };
+      return params?.update ? { request, ...contextUpdate(params.update, content) } : { request };
     }),
     expect: assign({ expects: (_, params: { expects: readonly MessageName[] }) => params.expects }),
     answer: emit(({ context }, params: { name: MessageName }) => ({
@@ -146,11 +151,7 @@ const aliceSetup = setup({
       };
     }),
     forgetIdentification: assign({ identified: false }),
-    update: assign(({ context }, params: { update: UpdateName }) => {
-      const content = context.request?.content;
-      const peer = params.update === 'identify' ? { peerSerialNumber: String(content?.serial_number) } : {};
-      return { ...sessionUpdate(params.update, content), ...peer };
-    }),
+    update: assign(({ context }, params: { update: UpdateName }) => contextUpdate(params.update, context.request?.content)),
     failEffect: assign({
       failure: ({ context, event }) =>
         `${context.request?.name ?? 'request'} failed: ${errorText((event as unknown as { error: unknown }).error)}`,
@@ -189,6 +190,7 @@ function requestTransitions(
     return all.length === 0 ? undefined : all.length === 1 ? all[0] : and(all as never[]);
   };
   const updates = (a: AnswerDef | undefined) => (a?.update ? [{ type: 'update', params: { update: a.update } }] : []);
+  const saveWith = (a: AnswerDef | undefined) => (a?.update ? { type: 'saveRequest', params: { update: a.update } } : 'saveRequest');
   const { r } = b;
   const stayAt = stage === null ? undefined : r.ref(stage.id, origin);
   const on: Config[] = [];
@@ -198,7 +200,7 @@ function requestTransitions(
     on.push({
       guard: guardOf([guard]),
       target: a ? r.answerTarget(stage, mount, origin, a) : undefined,
-      actions: ['saveRequest', { type: 'refuse', params: { answer, why: REFUSALS[guard] } }, ...updates(a)],
+      actions: [saveWith(a), { type: 'refuse', params: { answer, why: REFUSALS[guard] } }],
       description: REFUSALS[guard],
     });
   }
@@ -208,7 +210,7 @@ function requestTransitions(
     on.push({
       guard: guardOf([]),
       target: r.answerTarget(stage, mount, origin, a),
-      actions: ['saveRequest', { type: 'answer', params: { name: answer } }, ...updates(a)],
+      actions: [saveWith(a), { type: 'answer', params: { name: answer } }],
       // Beside a refusal, the answer is one of two: say when.
       ...(def.refuse ? { description: a.when } : {}),
     });
