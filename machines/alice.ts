@@ -35,8 +35,6 @@ export interface AliceContext extends Omit<AliceInput, 'identified'> {
   frameUuid: string | null;
   /** The request being answered. */
   request: RequestInfo | null;
-  /** What the current state accepts, for UNEXPECTED_COMMAND's error_message. */
-  expects: readonly MessageName[];
   /** Why the frame is being aborted by Alice. */
   failure: string | null;
 }
@@ -91,6 +89,17 @@ function refusalContent(answer: MessageName, request: RequestInfo, why: string, 
   }
 }
 
+/** The meta of a waiting state: what it accepts, named in UNEXPECTED_COMMAND. */
+interface WaitingMeta {
+  waiting: true;
+  expects: readonly MessageName[];
+}
+
+function waitingMeta(metas: Record<string, unknown>): WaitingMeta | undefined {
+  for (const meta of Object.values(metas)) if ((meta as Partial<WaitingMeta> | undefined)?.waiting) return meta as WaitingMeta;
+  return undefined;
+}
+
 function contextUpdate(update: UpdateName, content: RequestInfo['content'] | undefined): Partial<AliceContext> {
   const peer = update === 'identify' ? { peerSerialNumber: String(content?.serial_number) } : {};
   return { ...sessionUpdate(update, content), ...peer };
@@ -124,7 +133,6 @@ const aliceSetup = setup({
       const request = { name, code, content };
       return params?.update ? { request, ...contextUpdate(params.update, content) } : { request };
     }),
-    expect: assign({ expects: (_, params: { expects: readonly MessageName[] }) => params.expects }),
     answer: emit(({ context }, params: { name: MessageName }) => ({
       type: 'answer' as const,
       name: params.name,
@@ -139,11 +147,15 @@ const aliceSetup = setup({
       name: params.answer,
       content: refusalContent(params.answer, event as RequestEvent, params.why, context),
     })),
-    unexpected: emit(({ context, event }) => {
+    // The catch-all leaves the state as it is: what the session accepts is in the meta of the waiting state it is in.
+    unexpected: emit(({ context, event, self }) => {
       const e = event as RequestEvent;
-      const expected = context.identified
-        ? `expected now: ${context.expects.join(', ')}`
-        : 'the client is not identified: IDENTIFICATION_REQUEST expected';
+      const expects = waitingMeta(self.getSnapshot().getMeta())?.expects;
+      const expected = !context.identified
+        ? 'the client is not identified: IDENTIFICATION_REQUEST expected'
+        : expects
+          ? `expected now: ${expects.join(', ')}`
+          : `the answer to ${context.request?.name ?? 'the previous request'} is being prepared`;
       return {
         type: 'answer' as const,
         name: 'UNEXPECTED_COMMAND' as const,
@@ -247,7 +259,7 @@ function stageConfig(b: Builder, stage: Stage): Config {
       Object.assign(states, t.states);
     }
     const expects = [...new Set([...Object.keys(on), ...b.globalExpects])] as MessageName[];
-    states[w.key] = { description: w.description, entry: { type: 'expect', params: { expects } }, on, meta: { waiting: true, expects } };
+    states[w.key] = { description: w.description, on, meta: { waiting: true, expects } satisfies WaitingMeta };
   }
   return { initial: b.r.initialKey(stage), states };
 }
@@ -304,7 +316,6 @@ export function buildAliceMachine(layout: Layout) {
       peerSerialNumber: null,
       frameUuid: null,
       request: null,
-      expects: [],
       failure: null,
     }),
     initial: 'session',
