@@ -8,7 +8,7 @@ import { startAlice } from '../src/alice/daemon.ts';
 import type { MessageEvent } from '../src/alice/server.ts';
 import { connect } from '../src/bob/session.ts';
 import { runFrame } from '../src/bob/run-frame.ts';
-import { createSimulatedBob } from '../src/sim/bob-sim.ts';
+import { TEST_SIM, tcpTestReceiver } from './support/alice.ts';
 
 const quiet = pino({ level: 'silent' });
 
@@ -23,7 +23,7 @@ describe('startAlice(options)', () => {
     const messages: MessageEvent[] = [];
     const sessions: string[] = [];
     const alice = await startAlice({
-      config: { port: 0, review_port: 0, sim: { symbols: 2000 } },
+      config: { port: 0, review_port: 0, sim: { ...TEST_SIM } },
       log: quiet,
       observer: { message: (m) => messages.push(m), closed: (s) => sessions.push(s) },
     });
@@ -31,7 +31,7 @@ describe('startAlice(options)', () => {
       expect(alice.address).toBe('127.0.0.1');
       expect(alice.reviewPort).toBeGreaterThan(0);
       const bob = await connect({ host: alice.address, port: alice.port });
-      const frame = await runFrame(bob, createSimulatedBob({ symbols: 2000 }));
+      const frame = await runFrame(bob, await tcpTestReceiver(alice));
       await bob.disconnect();
       expect(frame.status).toBe('completed');
       await expect.poll(() => sessions).toEqual(['s1']);

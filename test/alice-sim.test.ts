@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { createSimulatedAlice } from '../src/sim/alice-sim.ts';
 import type { SimulatedAlice } from '../src/sim/alice-sim.ts';
-import { DEFAULT_SIM_SEED, frameSymbols, keyBits, keyHash } from '../src/sim/frame-symbols.ts';
+import { keyBits, keyHash } from '../src/sim/key-bits.ts';
+import { createRandomSource } from '../src/sim/gaussian-source.ts';
 import type { AliceSessionBackend } from '../src/alice/backend.ts';
 
 const UUID = '9f0b6ea4-9e8c-11ed-8b23-0028f86a9730';
@@ -23,34 +24,27 @@ async function prepared(alice: SimulatedAlice, id = 's1', uuid = UUID): Promise<
   return session;
 }
 
-describe('frameSymbols', () => {
-  it('is deterministic for one frame and seed, and differs for another frame or seed', () => {
-    const a = frameSymbols(UUID, 1000, 3.08, DEFAULT_SIM_SEED);
-    const b = frameSymbols(UUID, 1000, 3.08, DEFAULT_SIM_SEED);
-    expect(a.real).toEqual(b.real);
-    expect(a.imag).toEqual(b.imag);
-    expect(frameSymbols(UUID.toUpperCase(), 1000, 3.08, DEFAULT_SIM_SEED).real).toEqual(a.real);
-    expect(frameSymbols(OTHER_UUID, 1000, 3.08, DEFAULT_SIM_SEED).real).not.toEqual(a.real);
-    expect(frameSymbols(UUID, 1000, 3.08, 'another seed').real).not.toEqual(a.real);
-    // A shorter frame is a prefix of a longer one: the stream depends only on uuid and seed.
-    expect(frameSymbols(UUID, 10, 3.08, DEFAULT_SIM_SEED).real).toEqual(a.real.slice(0, 10));
+describe('the random source', () => {
+  it('is a fresh CSPRNG stream unless seeded; a seed gives the same stream', () => {
+    expect(createRandomSource().normals(100, 1)).not.toEqual(createRandomSource().normals(100, 1));
+    expect(createRandomSource('s').normals(100, 1)).toEqual(createRandomSource('s').normals(100, 1));
+    expect(createRandomSource('s').normals(100, 1)).not.toEqual(createRandomSource('t').normals(100, 1));
   });
 
-  it('draws centred Gaussian quadratures of variance Va/2', () => {
-    const { real, imag } = frameSymbols(UUID, 100_000, 3.08, DEFAULT_SIM_SEED);
-    expect(sampleVariance(real)).toBeCloseTo(1.54, 1);
-    expect(sampleVariance(imag)).toBeCloseTo(1.54, 1);
-    expect(Math.abs(real.reduce((a, b) => a + b, 0) / real.length)).toBeLessThan(0.02);
-    // About half of the sign bits are ones.
-    const ones = keyBits(real, new Set()).reduce((a, b) => a + b, 0);
-    expect(ones / real.length).toBeCloseTo(0.5, 1);
+  it('draws centred Gaussian samples of the variance asked for', () => {
+    const xs = createRandomSource('variance').normals(100_001, 4);
+    expect(xs).toHaveLength(100_001);
+    // Standard error of a sample variance: sqrt(2/n)·4 = 0.018.
+    expect(Math.abs(sampleVariance(xs) - 4)).toBeLessThan(0.1);
+    expect(Math.abs(xs.reduce((a, b) => a + b, 0) / xs.length)).toBeLessThan(0.03);
   });
 
-  it('refuses a bad count or variance', () => {
-    expect(() => frameSymbols(UUID, -1, 3.08, DEFAULT_SIM_SEED)).toThrow(RangeError);
-    expect(() => frameSymbols(UUID, 1.5, 3.08, DEFAULT_SIM_SEED)).toThrow(RangeError);
-    expect(() => frameSymbols(UUID, 10, 0, DEFAULT_SIM_SEED)).toThrow(RangeError);
-    expect(frameSymbols(UUID, 0, 1, DEFAULT_SIM_SEED).real).toHaveLength(0);
+  it('draws uniform integers below a bound', () => {
+    const random = createRandomSource('below');
+    const counts = [0, 0, 0];
+    for (let i = 0; i < 3000; i++) counts[random.below(3)]!++;
+    for (const c of counts) expect(Math.abs(c - 1000)).toBeLessThan(150);
+    expect(() => random.below(0)).toThrow(RangeError);
   });
 });
 
@@ -95,7 +89,7 @@ describe('initialization', () => {
 
   it('accepts no parameters, or parameters equal to its own, by short or full name', async () => {
     expect(await session().initialize({ frame_uuid: UUID })).toEqual({ outcome: 'accepted' });
-    expect(await session().initialize({ frame_uuid: UUID, roll_off: 0.5, num_symbols: 10_000, variance: 3.08 })).toEqual({
+    expect(await session().initialize({ frame_uuid: UUID, roll_off: 0.5, num_symbols: 10_000, variance: 4 })).toEqual({
       outcome: 'accepted',
     });
     expect(await session().initialize({ frame_uuid: UUID, 'qi.frame.roll_off': 0.5 })).toEqual({ outcome: 'accepted' });
@@ -161,7 +155,9 @@ describe('quantum information exchange and estimation', () => {
   it('sends the frame symbols, and names the first out-of-bound index and the size', async () => {
     const alice = createSimulatedAlice({ symbols: 5000 });
     const s = await prepared(alice);
-    const expected = frameSymbols(UUID, 5000, 3.08, DEFAULT_SIM_SEED);
+    const expected = alice.frame(UUID)!;
+    expect(expected.real).toHaveLength(5000);
+    expect(Math.abs(sampleVariance(expected.real) - 4)).toBeLessThan(0.5);
     expect(await s.symbols([1, 57, 4999])).toEqual({
       ok: true,
       real: [expected.real[1], expected.real[57], expected.real[4999]],
@@ -173,7 +169,7 @@ describe('quantum information exchange and estimation', () => {
 
   it('measures the mean photon number as Va/2', async () => {
     const s = await prepared(createSimulatedAlice());
-    expect(Math.abs((await s.photonNumber()) - 1.54)).toBeLessThan(0.06);
+    expect(Math.abs((await s.photonNumber()) - 2)).toBeLessThan(0.08);
     const other = await prepared(createSimulatedAlice({ variance: 8 }));
     expect(Math.abs((await other.photonNumber()) - 4)).toBeLessThan(0.15);
   });
@@ -204,14 +200,13 @@ describe('error correction and privacy amplification', () => {
     expect(await s.ecRemaining({ some_parameter: 1 })).toEqual({ ok: true });
   });
 
-  it('verifies the hash of the key computed independently, without the revealed symbols', async () => {
+  it('verifies the hash of the key the blocks of bits carried (the identity code), ignoring other syndromes', async () => {
     const s = await prepared(createSimulatedAlice());
-    const revealed = [0, 2, 17, 9999];
-    await s.symbols(revealed);
-    const { real } = frameSymbols(UUID, 10_000, 3.08, DEFAULT_SIM_SEED);
-    const hash = keyHash(keyBits(real, new Set(revealed)));
-    expect(await s.ecVerify(hash)).toEqual({ ok: true });
-    expect(await s.ecVerify(keyHash(keyBits(real, new Set())))).toEqual({ ok: false, message: 'Keys are not equal.' });
+    expect(await s.ecBlock({ syndrome: [1, 0, 1] })).toEqual({ ok: true });
+    expect(await s.ecBlock({ syndrome: [1.87, 5.67] })).toEqual({ ok: true });
+    expect(await s.ecBlock({ syndrome: [0, 0] })).toEqual({ ok: true });
+    expect(await s.ecVerify(keyHash(Uint8Array.from([1, 0, 1, 0, 0])))).toEqual({ ok: true });
+    expect(await s.ecVerify(keyHash(Uint8Array.from([1, 0, 1])))).toEqual({ ok: false, message: 'Keys are not equal.' });
     expect(await s.ecVerify(385789897481570657n)).toEqual({ ok: false, message: 'Keys are not equal.' });
     expect(await s.ecVerify(12345)).toEqual({ ok: false, message: 'Keys are not equal.' });
   });
@@ -250,7 +245,7 @@ describe('parameter change', () => {
     expect(await s.changeParameter('roll_off', 0.3)).toEqual({ outcome: 'unknown' });
     expect(await s.changeParameter('qi.frame.roll_off', 2)).toMatchObject({ outcome: 'invalid', oldValue: 0.3 });
     expect(await s.changeParameter('qi.frame.num_symbols', '10')).toMatchObject({ outcome: 'invalid', oldValue: 10_000 });
-    expect(await s.changeParameter('qi.frame.variance', 0)).toMatchObject({ outcome: 'invalid', oldValue: 3.08 });
+    expect(await s.changeParameter('qi.frame.variance', 0)).toMatchObject({ outcome: 'invalid', oldValue: 4 });
     expect(await s.changeParameter('qi.emitter.serial_number', 'QOSST/9999')).toEqual({
       outcome: 'unchanged',
       oldValue: 'QOSST/0001',
@@ -273,7 +268,7 @@ describe('parameter change', () => {
     const a = alice.openSession({ id: 'a', peer: 'p' });
     const b = alice.openSession({ id: 'b', peer: 'p' });
     expect(await a.changeParameter('qi.frame.num_symbols', 2000)).toMatchObject({ outcome: 'changed' });
-    expect(await b.proposeConfig()).toEqual({ frame: { quantum: { num_symbols: 2000, roll_off: 0.5, variance: 3.08 } } });
+    expect(await b.proposeConfig()).toEqual({ frame: { quantum: { num_symbols: 2000, roll_off: 0.5, variance: 4 } } });
     expect(await b.initialize({ frame_uuid: UUID, num_symbols: 10_000 })).toMatchObject({ outcome: 'proposal' });
     expect(await b.initialize({ frame_uuid: UUID, num_symbols: 2000 })).toEqual({ outcome: 'accepted' });
     await b.prepareFrame(UUID);

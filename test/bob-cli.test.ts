@@ -12,8 +12,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ConfigError, loadBobConfig } from '../src/bob/config.ts';
 import { runExitCode, runFrames, type FrameProgress } from '../src/bob/run.ts';
 import { BobSession } from '../src/bob/session.ts';
-import { createSimulatedBob } from '../src/sim/bob-sim.ts';
-import { startTestAlice, type TestAlice } from './support/alice.ts';
+import { startTcpFibreAlice, testAliceArgs, testReceiverArgs } from './support/alice.ts';
+import { scriptedBob } from './support/scripted-bob.ts';
 import { startWrongAlice, type OverrideFn } from './support/wrong-alice.ts';
 
 const ROOT = resolve(import.meta.dirname, '..');
@@ -48,6 +48,8 @@ function finished(child: ChildProcessWithoutNullStreams, timeoutMs = 25_000): Pr
 
 const run = (script: string, args: string[]) => finished(start(script, args));
 const bob = (...args: string[]) => run('src/cli/bob.ts', args);
+/** `qosst-bob run` against the test daemon, its receiver on the daemon's fibre. */
+const bobRun = (...args: string[]) => bob('run', ...args, '--port', String(alice.port), ...testReceiverArgs(alice));
 
 /** Resolves with the first line of the child's standard output that matches. */
 function lineMatching(child: ChildProcessWithoutNullStreams, pattern: RegExp, timeoutMs = 20_000): Promise<string> {
@@ -76,10 +78,10 @@ async function closedPort(): Promise<number> {
   return port;
 }
 
-let alice: TestAlice;
+let alice: Awaited<ReturnType<typeof startTcpFibreAlice>>;
 let dir: string;
 beforeAll(async () => {
-  alice = await startTestAlice({ sim: { symbols: 10_000 } });
+  alice = await startTcpFibreAlice();
   dir = mkdtempSync(join(tmpdir(), 'qosst-bob-cli-'));
 });
 afterAll(async () => {
@@ -93,7 +95,7 @@ describe('runFrames (the loop of run and npm start)', () => {
     const session = await BobSession.connect({ port: wrong.port, answerTimeoutMs: 2000 });
     const progress: FrameProgress[] = [];
     try {
-      const summary = await runFrames(session, createSimulatedBob({ symbols: 1000 }), { frames, onProgress: (p) => progress.push(p), signal });
+      const summary = await runFrames(session, scriptedBob(), { frames, onProgress: (p) => progress.push(p), signal });
       await session.disconnect();
       return { summary, progress, received: wrong.received };
     } finally {
@@ -106,7 +108,7 @@ describe('runFrames (the loop of run and npm start)', () => {
       (request, _content, count) => (request === 'EC_VERIFICATION' && count === 1 ? { answer: 'EC_VERIFICATION_FAIL', content: { error_message: 'Keys are not equal.' } } : undefined),
       3,
     );
-    expect(summary.frames).toEqual({ attempted: 3, completed: 2, denied: 0, aborted: 1 });
+    expect(summary.counts).toEqual({ attempted: 3, completed: 2, denied: 0, aborted: 1 });
     expect(summary.errors).toEqual([{ frame: 1, phase: 'error-correction', error: 'FrameFailedError', message: expect.stringContaining('Keys are not equal.') }]);
     expect(summary.keyBits).toBeGreaterThan(0);
     expect(runExitCode(summary)).toBe(1);
@@ -123,7 +125,7 @@ describe('runFrames (the loop of run and npm start)', () => {
       if (request === 'PE_FINISHED' && count === 3) return { answer: 'PE_DENIED', content: { deny_message: 'Excess noise too high.' } };
       return undefined;
     }, 4);
-    expect(summary.frames).toEqual({ attempted: 4, completed: 1, denied: 1, aborted: 2 });
+    expect(summary.counts).toEqual({ attempted: 4, completed: 1, denied: 1, aborted: 2 });
     expect(summary.errors.map((e) => [e.frame, e.error])).toEqual([
       [1, 'RefusedError'],
       [2, 'FrameAbortedError'],
@@ -137,7 +139,7 @@ describe('runFrames (the loop of run and npm start)', () => {
       if (request === 'FRAME_ENDED') controller.abort();
       return undefined;
     }, 0, controller.signal);
-    expect(summary.frames).toEqual({ attempted: 1, completed: 1, denied: 0, aborted: 0 });
+    expect(summary.counts).toEqual({ attempted: 1, completed: 1, denied: 0, aborted: 0 });
     expect(summary.interrupted).toBe(true);
     expect(runExitCode(summary)).toBe(0);
   });
@@ -145,26 +147,39 @@ describe('runFrames (the loop of run and npm start)', () => {
 
 describe('qosst-bob run', () => {
   it('--frames 2 --json prints only the JSON summary and exits 0', async () => {
-    const r = await bob('run', '--frames', '2', '--json', '--port', String(alice.port));
+    const r = await bobRun('--frames', '2', '--json');
     expect(r.code, r.stderr).toBe(0);
     const lines = r.stdout.trim().split('\n');
     expect(lines).toHaveLength(1);
     const summary = JSON.parse(lines[0]!);
-    expect(summary.frames).toEqual({ attempted: 2, completed: 2, denied: 0, aborted: 0 });
+    expect(summary.counts).toEqual({ attempted: 2, completed: 2, denied: 0, aborted: 0 });
+    expect(summary.frames).toHaveLength(2);
+    for (const frame of summary.frames) {
+      expect(frame).toMatchObject({ status: 'completed', frame_uuid: expect.stringMatching(/^[0-9a-f-]{36}$/) });
+      // The test link: 0 km, no excess noise.
+      expect(frame.measured.transmittance).toBeGreaterThan(0.9);
+      expect(frame.measured.transmittance_interval[0]).toBeLessThanOrEqual(frame.measured.transmittance);
+      expect(Math.abs(frame.measured.excess_noise)).toBeLessThan(0.2);
+      expect(frame.measured.electronic_noise).toBeCloseTo(0.05, 2);
+      expect(frame.measured.key_rate).toBeGreaterThan(0);
+      expect(frame.measured.key_rate).toBe(frame.measured.sent.key_rate);
+      expect(frame.measured.theoretical_key_rate).toBeGreaterThan(frame.measured.key_rate);
+    }
     expect(summary.keyBits).toBeGreaterThan(0);
     expect(summary.errors).toEqual([]);
   });
 
   it('shows progress per phase (not a terminal) and a summary table', async () => {
-    const r = await bob('run', '--port', String(alice.port));
+    const r = await bobRun();
     expect(r.code, r.stderr).toBe(0);
     expect(r.stdout).toMatch(/frame 1\/1 +quantum-information-exchange +\d+\.\d\d s/);
     expect(r.stdout).toMatch(/frame 1\/1 +completed .* key bits/);
+    expect(r.stdout).toMatch(/T 0\.\d{4} \[0\.\d{4}, [01]\.\d{4}\] \(\d+\.\d km\) +xi -?\d\.\d{4} .* Vel 0\.0\d{3} +key rate 0\.\d{4} b\/sym \(worst case\), 0\.\d{4} at the estimates, theory \d\.\d{4}/);
     expect(r.stdout).toMatch(/Summary\n +frames attempted +1\n +completed +1\n +denied +0\n +aborted +0\n +key bits +\d+\n +errors +0/);
   });
 
   it('--frames 0 runs until SIGINT, finishes the frame, disconnects and exits 0', async () => {
-    const child = start('src/cli/bob.ts', ['run', '--frames', '0', '--port', String(alice.port)]);
+    const child = start('src/cli/bob.ts', ['run', '--frames', '0', '--port', String(alice.port), ...testReceiverArgs(alice)]);
     const done = finished(child);
     await lineMatching(child, /completed/);
     child.kill('SIGINT');
@@ -245,16 +260,24 @@ describe('qosst-bob options', () => {
       help: false,
       command: 'run',
       json: false,
-      config: { host: '127.0.0.1', port: 8181, auth: 'none', serial_number: 'QOSST/0002', frames: 3, versions: ['QOSST/0.1'], sim: { seed: 's', symbols: 10_000 } },
+      config: {
+        host: '127.0.0.1',
+        port: 8181,
+        auth: 'none',
+        serial_number: 'QOSST/0002',
+        frames: 3,
+        versions: ['QOSST/0.1'],
+        sim: { seed: 's', symbols: 1_000_000, variance: 4, efficiency: 0.6, electronic_noise: 0.05, estimation_symbols: 500_000, epsilon_pe: 1e-10, beta: 0.95 },
+      },
     });
   });
 
   it('reads a TOML config; the command line wins; an unknown key exits 2 naming it', async () => {
     const good = join(dir, 'bob.toml');
-    writeFileSync(good, `port = 1\nframes = 1\n[sim]\nestimation_symbols = 50\n`);
-    const r = await bob('run', '--json', '--config', good, '--port', String(alice.port));
+    writeFileSync(good, `port = 1\nframes = 1\n[sim]\nestimation_symbols = 5000\n`);
+    const r = await bob('run', '--json', '--config', good, '--port', String(alice.port), ...testReceiverArgs(alice));
     expect(r.code, r.stderr).toBe(0);
-    expect(JSON.parse(r.stdout).frames.completed).toBe(1);
+    expect(JSON.parse(r.stdout).counts.completed).toBe(1);
 
     const bad = join(dir, 'bad-bob.toml');
     writeFileSync(bad, `port = 8181\n[sim]\nsymbolz = 3\n`);
@@ -266,21 +289,26 @@ describe('qosst-bob options', () => {
 
 describe('npm start', () => {
   it('runs the daemon and three frames, prints the summary, exits 0', async () => {
-    const r = await run('src/main.ts', []);
+    // A shorter frame than the default million symbols, at 0 km, keeps it quick on a loaded machine.
+    const r = await run('src/main.ts', ['--sim-symbols', '200000', '--sim-distance-km', '0']);
     expect(r.code, r.stderr).toBe(0);
     expect(r.stdout).toMatch(/frame 3\/3 +completed/);
     expect(r.stdout).toMatch(/frames attempted +3\n +completed +3/);
+    expect(r.stdout).toMatch(/Link: 0 km at 0\.2 dB\/km, xi = 0\.01 SNU, Va = 4 SNU, 200000 symbols per frame.*theoretical key rate 0\.\d{4}/);
+    expect(r.stdout).toMatch(/frame 3 completed: T [01]\.\d{4} .* theory 0\.\d{4}/);
   });
 });
 
 describe('qosst-alice', () => {
   it('serves Bob, then stops on SIGTERM with exit code 0', async () => {
-    const child = start('src/cli/alice.ts', ['--port', '0', '--log-format', 'json']);
+    const child = start('src/cli/alice.ts', ['--port', '0', '--log-format', 'json', ...testAliceArgs()]);
     const done = finished(child);
     const line = await lineMatching(child, /Alice listening/);
     const { port } = JSON.parse(line) as { port: number };
     expect(port).toBeGreaterThan(0);
-    const r = await bob('run', '--json', '--port', String(port));
+    const fibre = await lineMatching(child, /simulated fibre served/);
+    const { port: fibrePort } = JSON.parse(fibre) as { port: number };
+    const r = await bob('run', '--json', '--port', String(port), ...testReceiverArgs({ fibrePort }));
     expect(r.code, r.stderr).toBe(0);
     child.kill('SIGTERM');
     expect((await done).code).toBe(0);

@@ -7,9 +7,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { probe, simulatedKeyHash, type ProbeResult, type ProbeStep } from '../src/bob/probe.ts';
 import { runFrame } from '../src/bob/run-frame.ts';
 import { BobSession } from '../src/bob/session.ts';
-import { createSimulatedBob } from '../src/sim/bob-sim.ts';
-import { DEFAULT_SIM_SEED } from '../src/sim/frame-symbols.ts';
-import { startTestAlice, type TestAlice } from './support/alice.ts';
+import { startTestAlice, testReceiver, type TestAlice } from './support/alice.ts';
 import { FRAME_SIZE, startWrongAlice, type OverrideFn, type WrongAlice } from './support/wrong-alice.ts';
 
 const FULL_FRAME: [string, string][] = [
@@ -55,7 +53,7 @@ describe('probe against our daemon', () => {
     alice = await startTestAlice({ sim: { symbols: 10_000 } });
     const result = await probe(
       { port: alice.port },
-      { keyHash: simulatedKeyHash({ symbols: 10_000, variance: 3.08, seed: DEFAULT_SIM_SEED }) },
+      { keyHash: simulatedKeyHash },
     );
     expect(notAllowed(result)).toEqual([]);
     expect(result.ok).toBe(true);
@@ -92,7 +90,7 @@ describe('probe against our daemon', () => {
   it('takes a session that already ran a frame, and disconnects it', async () => {
     alice = await startTestAlice();
     const session = await BobSession.connect({ port: alice.port });
-    const frame = await runFrame(session, createSimulatedBob({ symbols: 2000 }));
+    const frame = await runFrame(session, testReceiver(alice));
     expect(frame.status).toBe('completed');
     const closed = new Promise((resolve) => session.on('connection', (e) => e.state === 'closed' && resolve(true)));
     const result = await probe(session);

@@ -19,8 +19,7 @@ import { connect, type BobSession, type ConnectOptions } from '../src/bob/sessio
 import type { ChallengeChain } from '../src/protocol/channel.ts';
 import { Code } from '../src/protocol/codes.ts';
 import type { Message } from '../src/protocol/frame.ts';
-import { createSimulatedBob } from '../src/sim/bob-sim.ts';
-import { FRAME_UUID } from './support/alice.ts';
+import { FRAME_UUID, testReceiver } from './support/alice.ts';
 import {
   compliantAnswer,
   startFakeAlice,
@@ -31,7 +30,6 @@ import {
   type ObservedAlice,
 } from './support/bob-harness.ts';
 import { KEY_SETUPS, type Algorithm } from './support/keys.ts';
-import { SIM_SYMBOLS } from './support/stimuli.ts';
 
 const ALGORITHMS: readonly Algorithm[] = ['none', 'ed25519', 'falcon512'];
 const FAST_RECONNECT = { attempts: 4, initialDelayMs: 10, maxDelayMs: 40 };
@@ -225,7 +223,7 @@ describe('connection loss', () => {
       expect(states).toEqual(['lost', 'restored']);
       expect(session.frameUuid).toBeNull();
       expect(alice.server.sessions.size).toBe(1);
-      const result = await runFrame(session, createSimulatedBob({ symbols: SIM_SYMBOLS }));
+      const result = await runFrame(session, testReceiver(alice));
       expect(result.status).toBe('completed');
     });
   }

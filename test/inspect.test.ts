@@ -8,8 +8,7 @@ import { WebSocketServer } from 'ws';
 import { connect } from '../src/bob/session.ts';
 import { runFrame } from '../src/bob/run-frame.ts';
 import { createInspection, InspectTargetError } from '../src/inspect.ts';
-import { createSimulatedBob } from '../src/sim/bob-sim.ts';
-import { startTestAlice, type TestAlice } from './support/alice.ts';
+import { startTcpFibreAlice, tcpTestReceiver, testReceiverArgs } from './support/alice.ts';
 
 interface Received {
   type: string;
@@ -22,7 +21,7 @@ interface Received {
 let receiver: WebSocketServer;
 let url: string;
 const received: Received[] = [];
-let alice: TestAlice;
+let alice: Awaited<ReturnType<typeof startTcpFibreAlice>>;
 let inspection: ReturnType<typeof createInspection>;
 
 beforeAll(async () => {
@@ -31,7 +30,7 @@ beforeAll(async () => {
   url = `ws://127.0.0.1:${(receiver.address() as AddressInfo).port}`;
   receiver.on('connection', (socket) => socket.on('message', (data) => received.push(JSON.parse(String(data)) as Received)));
   inspection = createInspection(url, () => undefined);
-  alice = await startTestAlice({}, undefined, { inspect: inspection.inspect });
+  alice = await startTcpFibreAlice({}, { inspect: inspection.inspect });
 });
 
 afterAll(async () => {
@@ -42,7 +41,9 @@ afterAll(async () => {
 
 it('streams a whole frame of Alice and Bob to a ws:// receiver', async () => {
   const bob = await connect({ port: alice.port, inspect: inspection.inspect });
-  const result = await runFrame(bob, createSimulatedBob({ symbols: 2000 }));
+  const receiver = await tcpTestReceiver(alice);
+  const result = await runFrame(bob, receiver);
+  await receiver.close();
   expect(result.status).toBe('completed');
   await bob.disconnect();
 
@@ -63,10 +64,10 @@ it('bob run --inspect ws:// streams the CLI\'s frames', async () => {
   const before = received.length;
   const { stdout, stderr } = await promisify(execFile)(
     process.execPath,
-    ['--import', 'tsx', 'src/cli/bob.ts', 'run', '--frames', '1', '--json', '--port', String(alice.port), '--sim-symbols', '2000', '--inspect', url],
+    ['--import', 'tsx', 'src/cli/bob.ts', 'run', '--frames', '1', '--json', '--port', String(alice.port), ...testReceiverArgs(alice), '--inspect', url],
     { cwd: new URL('..', import.meta.url).pathname },
   );
-  expect(JSON.parse(stdout).frames.completed).toBe(1);
+  expect(JSON.parse(stdout).counts.completed).toBe(1);
   await expect
     .poll(() => received.slice(before).some((e) => e.type === '@xstate.event' && e.event?.type === 'answer.FRAME_ENDED_ACK'), {
       timeout: 10_000,

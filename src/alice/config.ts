@@ -4,6 +4,7 @@
  */
 import { z } from 'zod';
 import { ConfigError, parseCommandLine, requireKeyFiles, resolveConfig, sharedFields, SHARED_OPTIONS, type OptionSpec } from '../config.ts';
+import { DEFAULT_LOSS_DB_PER_KM } from '../physics/fibre-loss.ts';
 import { DEFAULT_MAX_CONTENT_LENGTH } from '../protocol/frame.ts';
 import { QOSST_VERSIONS } from '../protocol/versions.ts';
 import { LOG_LEVELS } from '../log.ts';
@@ -11,10 +12,17 @@ import { LOG_LEVELS } from '../log.ts';
 export const DEFAULT_PORT = 8181;
 
 const simSchema = z.strictObject({
-  symbols: z.number().int().positive().max(50_000_000).default(10_000),
-  variance: z.number().positive().default(3.08),
-  seed: z.string().default('qosst-sim'),
+  symbols: z.number().int().positive().max(50_000_000).default(1_000_000),
+  variance: z.number().positive().default(4),
+  distance_km: z.number().nonnegative().default(10),
+  loss_db_per_km: z.number().nonnegative().default(DEFAULT_LOSS_DB_PER_KM),
+  excess_noise: z.number().nonnegative().default(0.01),
+  /** The fibre's TCP port; default: the daemon's port + 1 (a free one when the daemon's is 0). */
+  fibre_port: z.number().int().min(0).max(65535).optional(),
+  /** Only for reproducible tests: the same seed gives the same symbols and noise. */
+  seed: z.string().min(1).optional(),
   max_excess_noise: z.number().nonnegative().default(0.2),
+  beta: z.number().gt(0).max(1).default(0.95),
   dsp_delay_ms: z.number().int().nonnegative().default(0),
 });
 
@@ -48,8 +56,13 @@ const OPTIONS: Record<string, OptionSpec> = {
   'review-port': { type: 'string', key: 'review_port', number: true },
   'sim-symbols': { type: 'string', key: 'sim.symbols', number: true },
   'sim-variance': { type: 'string', key: 'sim.variance', number: true },
+  'sim-distance-km': { type: 'string', key: 'sim.distance_km', number: true },
+  'sim-loss-db-per-km': { type: 'string', key: 'sim.loss_db_per_km', number: true },
+  'sim-excess-noise': { type: 'string', key: 'sim.excess_noise', number: true },
+  'sim-fibre-port': { type: 'string', key: 'sim.fibre_port', number: true },
   'sim-seed': { type: 'string', key: 'sim.seed' },
   'sim-max-excess-noise': { type: 'string', key: 'sim.max_excess_noise', number: true },
+  'sim-beta': { type: 'string', key: 'sim.beta', number: true },
   'sim-dsp-delay-ms': { type: 'string', key: 'sim.dsp_delay_ms', number: true },
 };
 
@@ -82,11 +95,24 @@ Authentication
 Emitter
   --emitter-wait-seconds N    how long a QIE_REQUEST waits for another session to
                               release the emitter before ABORT (default 30)
-  --sim-symbols N             simulated frame size in symbols (default 10000)
-  --sim-variance VA           modulation variance; n_photon = VA/2 (default 3.08)
-  --sim-seed S                seed shared with Bob's simulator (default qosst-sim)
-  --sim-max-excess-noise X    estimation denied above it (default 0.2)
+  --sim-symbols N             simulated frame size in symbols (default 1000000)
+  --sim-variance VA           modulation variance per quadrature, shot-noise units;
+                              n_photon = VA/2 (default 4)
   --sim-dsp-delay-ms N        simulated DSP time per frame (default 0)
+
+Simulated fibre (Alice's side of the link; Bob reads its output)
+  --sim-distance-km L         fibre length in km (default 10)
+  --sim-loss-db-per-km A      fibre loss in dB/km (default 0.2): T = 10^(-A·L/10)
+  --sim-excess-noise XI       excess noise, shot-noise units, referred to the
+                              fibre's input (default 0.01)
+  --sim-fibre-port N          TCP port serving the fibre's output to qosst-bob run
+                              (default: --port + 1; a free one when --port is 0)
+  --sim-seed S                reproducible symbols and noise (tests only; default:
+                              a fresh CSPRNG key)
+
+Estimation policy (PE_FINISHED: Alice recomputes the key rate from Bob's values)
+  --sim-max-excess-noise X    denied above this excess noise (default 0.2)
+  --sim-beta B                reconciliation efficiency of her key-rate check (default 0.95)
 
 Logs and inspection
   --log-level LEVEL           fatal | error | warn | info | debug | trace | silent (default info)

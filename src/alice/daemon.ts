@@ -6,6 +6,8 @@ import { createLogger } from '../log.ts';
 import { ReviewServer } from '../review/server.ts';
 import { loadAuthenticator } from '../protocol/auth/index.ts';
 import { createSimulatedAlice, type SimulatedAlice } from '../sim/alice-sim.ts';
+import type { FibreInput } from '../sim/fibre-link.ts';
+import { FibreServer } from '../sim/fibre-tcp.ts';
 import type { AliceBackend } from './backend.ts';
 import { aliceConfigSchema, type AliceConfig, type AliceConfigInput } from './config.ts';
 import { AliceServer, type AliceServerOptions, type SessionObserver } from './server.ts';
@@ -21,6 +23,8 @@ export interface StartAliceOptions {
   observer?: Partial<SessionObserver>;
   /** The statecharts' inspection events (see `createInspection`). */
   inspect?: AliceServerOptions['inspect'];
+  /** The simulated emitter's fibre (an in-memory one, in tests); a TCP fibre server otherwise. */
+  fibre?: FibreInput;
 }
 
 export interface AliceDaemon {
@@ -28,6 +32,8 @@ export interface AliceDaemon {
   port: number;
   /** The bound address. */
   address: string;
+  /** The simulated fibre's TCP port, when the daemon serves it. */
+  fibrePort?: number;
   /** The review page's port, when `review_port` is set. */
   reviewPort?: number;
   server: AliceServer;
@@ -55,16 +61,28 @@ function fanOut(observers: readonly (Partial<SessionObserver> | undefined)[]): S
   };
 }
 
-export function simulatedBackend(config: AliceConfig): SimulatedAlice {
+export function simulatedBackend(config: AliceConfig, fibre?: FibreInput): SimulatedAlice {
   const { sim } = config;
-  return createSimulatedAlice({
-    symbols: sim.symbols,
-    variance: sim.variance,
-    seed: sim.seed,
-    maxExcessNoise: sim.max_excess_noise,
-    dspDelayMs: sim.dsp_delay_ms,
-    serialNumber: config.serial_number,
-  });
+  return createSimulatedAlice(
+    {
+      symbols: sim.symbols,
+      variance: sim.variance,
+      distanceKm: sim.distance_km,
+      lossDbPerKm: sim.loss_db_per_km,
+      excessNoise: sim.excess_noise,
+      ...(sim.seed === undefined ? {} : { seed: sim.seed }),
+      maxExcessNoise: sim.max_excess_noise,
+      beta: sim.beta,
+      dspDelayMs: sim.dsp_delay_ms,
+      serialNumber: config.serial_number,
+    },
+    fibre,
+  );
+}
+
+/** The fibre port of a configuration: `sim.fibre_port`, else the daemon's port + 1 (a free one for port 0). */
+export function fibrePortOf(config: AliceConfig): number {
+  return config.sim.fibre_port ?? (config.port === 0 ? 0 : config.port + 1);
 }
 
 /** Starts the daemon; rejects with a ConfigError naming each wrong key, or with the listen error. */
@@ -76,7 +94,9 @@ export async function startAlice(options: StartAliceOptions = {}): Promise<Alice
     secretKeyFile: config.secret_key,
     peerPublicKeyFile: config.peer_public_key,
   });
-  const backend = options.backend ?? simulatedBackend(config);
+  // The simulated emitter's light leaves through a TCP fibre unless the caller brings its own backend or fibre.
+  const fibreServer = options.backend || options.fibre ? undefined : await FibreServer.listen(config.host, fibrePortOf(config));
+  const backend = options.backend ?? simulatedBackend(config, options.fibre ?? fibreServer);
   const review =
     config.review_port === undefined ? undefined : new ReviewServer({ port: config.review_port, log, diagrams: stateDiagrams() });
   const reviewPort = review ? (await review.listen()).port : undefined;
@@ -96,6 +116,7 @@ export async function startAlice(options: StartAliceOptions = {}): Promise<Alice
     inspect: options.inspect,
   });
   const bound = await server.listen().catch(async (error: unknown) => {
+    await fibreServer?.close();
     await review?.close();
     throw error;
   });
@@ -105,8 +126,10 @@ export async function startAlice(options: StartAliceOptions = {}): Promise<Alice
     reviewPort,
     server,
     backend,
+    fibrePort: fibreServer?.port,
     close: async () => {
       await server.close();
+      await fibreServer?.close();
       await review?.close();
     },
   };

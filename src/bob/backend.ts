@@ -4,6 +4,8 @@
  * A real receiver implements this; `src/sim/bob-sim.ts` pairs with Alice's
  * simulated emitter.
  */
+import type { FibreDescription } from '../sim/fibre-link.ts';
+import type { Estimate } from '../physics/estimation.ts';
 import type { JsonObject } from '../protocol/json.ts';
 import type { ContentOf } from '../protocol/schemas.ts';
 
@@ -13,6 +15,19 @@ export interface EstimationInput {
   symbolsReal: readonly number[];
   symbolsImag: readonly number[];
   photonNumber: number;
+}
+
+/** What Bob measured in a frame, for display (`qosst-bob run`, `--json`). */
+export interface EstimationReport extends Estimate {
+  /** Symbols revealed. */
+  revealed: number;
+  epsilonPE: number;
+  /** For the distance a transmittance implies. */
+  lossDbPerKm?: number;
+  /** The link as configured (the simulated fibre's label), when known. */
+  configured?: FibreDescription;
+  /** The key rate of the configured link with this detector, bits per symbol. */
+  theoreticalKeyRate?: number;
 }
 
 export interface BobBackend {
@@ -27,6 +42,8 @@ export interface BobBackend {
   /** Indices of the symbols to reveal for parameter estimation. */
   estimationIndices(frameUuid: string): number[];
   estimate(input: EstimationInput): NonNullable<ContentOf<'PE_FINISHED'>>;
+  /** Details of the last estimation, for display. */
+  estimationReport?(): EstimationReport | null;
   ecParameters(): NonNullable<ContentOf<'EC_INITIALIZATION'>>;
   /** Syndromes, one EC_BLOCK each. */
   ecBlocks(): number[][];

@@ -8,8 +8,8 @@ import { z } from 'zod';
 import { ConfigError, parseCommandLine, requireKeyFiles, resolveConfig, sharedFields, SHARED_OPTIONS, type OptionSpec } from '../config.ts';
 import { DEFAULT_MAX_CONTENT_LENGTH } from '../protocol/frame.ts';
 import { loadAuthenticator } from '../protocol/auth/index.ts';
-import { createSimulatedBob, type SimulatedBob } from '../sim/bob-sim.ts';
-import { DEFAULT_SIM_SEED } from '../sim/frame-symbols.ts';
+import { BOB_DEFAULTS, createSimulatedBob, type SimulatedBob } from '../sim/bob-sim.ts';
+import { connectFibre, parseFibreAddress } from '../sim/fibre-tcp.ts';
 import { LOG_LEVELS } from '../log.ts';
 import { QOSST_VERSIONS } from '../protocol/versions.ts';
 import type { ConnectOptions } from './session.ts';
@@ -18,11 +18,31 @@ export const DEFAULT_PORT = 8181;
 export const COMMANDS = ['run', 'probe'] as const;
 export type BobCommand = (typeof COMMANDS)[number];
 
+const fibreAddress = z.string().refine((s) => {
+  try {
+    parseFibreAddress(s);
+    return true;
+  } catch {
+    return false;
+  }
+}, 'must be HOST:PORT');
+
 const simSchema = z.strictObject({
-  symbols: z.number().int().positive().max(50_000_000).default(10_000),
-  variance: z.number().positive().default(3.08),
-  seed: z.string().default(DEFAULT_SIM_SEED),
-  estimation_symbols: z.number().int().positive().default(100),
+  symbols: z.number().int().positive().max(50_000_000).default(BOB_DEFAULTS.symbols),
+  variance: z.number().positive().default(BOB_DEFAULTS.variance),
+  /** Alice's fibre, HOST:PORT; default: Alice's host and port + 1. */
+  fibre: fibreAddress.optional(),
+  efficiency: z.number().gt(0).max(1).default(BOB_DEFAULTS.efficiency),
+  electronic_noise: z.number().nonnegative().default(BOB_DEFAULTS.electronicNoise),
+  estimation_symbols: z.number().int().positive().default(BOB_DEFAULTS.estimationSymbols),
+  calibration_samples: z.number().int().positive().max(50_000_000).optional(),
+  epsilon_pe: z.number().gt(0).lt(1).default(BOB_DEFAULTS.epsilonPE),
+  beta: z.number().gt(0).max(1).default(BOB_DEFAULTS.beta),
+  /** Only for reproducible tests. */
+  seed: z.string().min(1).optional(),
+}).refine((s) => s.efficiency < 1 || s.electronic_noise === 0, {
+  error: 'a lossless detector (efficiency 1) must have electronic_noise 0 in the trusted-detector model',
+  path: ['electronic_noise'],
 });
 
 export const bobConfigSchema = z
@@ -50,8 +70,14 @@ const OPTIONS: Record<string, OptionSpec> = {
   'answer-timeout-seconds': { type: 'string', key: 'answer_timeout_seconds', number: true },
   'sim-symbols': { type: 'string', key: 'sim.symbols', number: true },
   'sim-variance': { type: 'string', key: 'sim.variance', number: true },
-  'sim-seed': { type: 'string', key: 'sim.seed' },
+  'sim-fibre': { type: 'string', key: 'sim.fibre', only: 'run' },
+  'sim-efficiency': { type: 'string', key: 'sim.efficiency', number: true },
+  'sim-electronic-noise': { type: 'string', key: 'sim.electronic_noise', number: true },
   'sim-estimation-symbols': { type: 'string', key: 'sim.estimation_symbols', number: true },
+  'sim-calibration-samples': { type: 'string', key: 'sim.calibration_samples', number: true },
+  'sim-epsilon-pe': { type: 'string', key: 'sim.epsilon_pe', number: true },
+  'sim-beta': { type: 'string', key: 'sim.beta', number: true },
+  'sim-seed': { type: 'string', key: 'sim.seed' },
   frames: { type: 'string', key: 'frames', number: true, only: 'run' },
   inspect: { type: 'string', key: 'inspect', only: 'run' },
   json: { type: 'boolean' },
@@ -74,12 +100,22 @@ Authentication
   --secret-key FILE           Bob's secret key file (ed25519, falcon512)
   --peer-public-key FILE      Alice's public key file (ed25519, falcon512)
 
-Simulated receiver (pairs with the daemon's simulated emitter: same seed)
-  --sim-symbols N             frame size in symbols (default 10000; Alice's is adopted
-                              when she answers INITIALIZATION_PROPOSAL)
-  --sim-variance VA           modulation variance (default 3.08)
-  --sim-seed S                seed shared with Alice's simulator (default ${DEFAULT_SIM_SEED})
-  --sim-estimation-symbols N  symbols revealed for parameter estimation (default 100)
+Simulated receiver (reads the light of the daemon's simulated fibre)
+  --sim-fibre HOST:PORT       Alice's fibre (run only; default: --host and --port + 1)
+  --sim-symbols N             frame size asked for (default ${BOB_DEFAULTS.symbols}; Alice's is
+                              adopted when she answers INITIALIZATION_PROPOSAL)
+  --sim-variance VA           modulation variance asked for, shot-noise units (default ${BOB_DEFAULTS.variance})
+  --sim-efficiency ETA        detector efficiency (default ${BOB_DEFAULTS.efficiency})
+  --sim-electronic-noise VEL  detector electronic noise, shot-noise units (default ${BOB_DEFAULTS.electronicNoise})
+  --sim-estimation-symbols N  symbols revealed for parameter estimation, chosen at
+                              random (default ${BOB_DEFAULTS.estimationSymbols}; at most half the frame)
+  --sim-calibration-samples N shot-noise and electronic-noise samples per frame
+                              (default: the frame's size)
+  --sim-epsilon-pe E          failure probability of the estimation's confidence
+                              region; the key rate is computed at its worst case
+                              (default ${BOB_DEFAULTS.epsilonPE})
+  --sim-beta B                reconciliation efficiency (default ${BOB_DEFAULTS.beta})
+  --sim-seed S                reproducible noise and indices (tests only)
 
 Output
   --json                      print one JSON object and nothing else on standard output
@@ -193,13 +229,26 @@ export function sessionOptions(config: BobConfig): ConnectOptions {
   };
 }
 
-/** The simulated receiver of a configuration. */
-export function simulatedReceiver(config: BobConfig): SimulatedBob {
+/** The fibre address of a configuration: `sim.fibre`, else Alice's host and port + 1. */
+export function fibreAddressOf(config: BobConfig): { host: string; port: number } {
+  return config.sim.fibre === undefined ? { host: config.host, port: config.port + 1 } : parseFibreAddress(config.sim.fibre);
+}
+
+/** The simulated receiver of a configuration, connected to Alice's fibre. */
+export async function simulatedReceiver(config: BobConfig): Promise<SimulatedBob> {
+  const { host, port } = fibreAddressOf(config);
+  const { sim } = config;
   return createSimulatedBob({
-    symbols: config.sim.symbols,
-    variance: config.sim.variance,
-    seed: config.sim.seed,
-    estimationSymbols: config.sim.estimation_symbols,
+    fibre: await connectFibre(host, port),
+    symbols: sim.symbols,
+    variance: sim.variance,
+    efficiency: sim.efficiency,
+    electronicNoise: sim.electronic_noise,
+    estimationSymbols: sim.estimation_symbols,
+    ...(sim.calibration_samples === undefined ? {} : { calibrationSamples: sim.calibration_samples }),
+    epsilonPE: sim.epsilon_pe,
+    beta: sim.beta,
+    ...(sim.seed === undefined ? {} : { seed: sim.seed }),
   });
 }
 

@@ -11,7 +11,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import type { MessageName } from '../protocol/codes.ts';
-import { frameSymbols, keyBits, keyHash } from '../sim/frame-symbols.ts';
+import { keyHash } from '../sim/key-bits.ts';
 import {
   AuthenticationError,
   FrameAbortedError,
@@ -61,10 +61,12 @@ export const PROBE_CONTENTS = {
   unknownCode: 1000,
 } as const;
 
-/** The key hash of the simulated receiver paired with the daemon's simulated emitter. */
-export function simulatedKeyHash(sim: { symbols: number; variance: number; seed: string }): NonNullable<ProbeOptions['keyHash']> {
-  return ({ frameUuid, revealed }) => keyHash(keyBits(frameSymbols(frameUuid, sim.symbols, sim.variance, sim.seed).real, new Set(revealed)));
-}
+/**
+ * The key hash of the simulated backends after the example's EC blocks: their
+ * syndromes are not key bits (src/sim/alice-sim.ts, ecBlock), so the
+ * reconciled key is empty.
+ */
+export const simulatedKeyHash: NonNullable<ProbeOptions['keyHash']> = () => keyHash(new Uint8Array());
 
 type Meta = { request?: string; answers?: string[] } | undefined;
 type NodeLike = { meta?: unknown; states: Record<string, NodeLike> };

@@ -1,6 +1,7 @@
 /** Drives one whole frame with a Bob backend, step by step through the session. */
 import { randomUUID } from 'node:crypto';
-import type { BobBackend } from './backend.ts';
+import type { ContentOf } from '../protocol/schemas.ts';
+import type { BobBackend, EstimationReport } from './backend.ts';
 import { BobError } from './errors.ts';
 import type { BobSession } from './session.ts';
 
@@ -19,6 +20,8 @@ export interface FrameResult {
   status: 'completed' | 'denied';
   keyBits: number;
   message?: string;
+  /** What Bob sent in PE_FINISHED, and the backend's details, once estimated. */
+  estimation?: { sent: NonNullable<ContentOf<'PE_FINISHED'>>; report: EstimationReport | null };
 }
 
 /** A step answered with Alice's refusal (EC_DENIED, PA_ERROR, ...): the frame cannot go on. */
@@ -26,14 +29,16 @@ export class FrameFailedError extends BobError {
   override name = 'FrameFailedError';
 }
 
+function failIf(answer: { name: string; content: Record<string, unknown> | null }, refusal: string): void {
+  if (answer.name === refusal) throw new FrameFailedError(`${refusal}: ${String(answer.content?.error_message ?? answer.content?.deny_message ?? '')}`);
+}
+
 export interface RunFrameOptions {
   onPhase?: (phase: FramePhase) => void;
   /** Identify before the frame even when identified (as the deployed Bob does, wire notes 13). */
   identifyEachFrame?: boolean;
-}
-
-function failIf(answer: { name: string; content: Record<string, unknown> | null }, refusal: string): void {
-  if (answer.name === refusal) throw new FrameFailedError(`${refusal}: ${String(answer.content?.error_message ?? answer.content?.deny_message ?? '')}`);
+  /** Called once the estimation is sent, before Alice's verdict. */
+  onEstimation?: (estimation: NonNullable<FrameResult['estimation']>) => void;
 }
 
 export async function runFrame(session: BobSession, backend: BobBackend, options: RunFrameOptions = {}): Promise<FrameResult> {
@@ -70,8 +75,12 @@ export async function runFrame(session: BobSession, backend: BobBackend, options
     symbolsImag: symbols.content?.symbols_imag as number[],
     photonNumber,
   });
+  const measured = { sent: estimation, report: backend.estimationReport?.() ?? null };
+  options.onEstimation?.(measured);
   const verdict = await session.finishEstimation(estimation);
-  if (verdict.name === 'PE_DENIED') return { frameUuid, status: 'denied', keyBits: 0, message: String(verdict.content?.deny_message) };
+  if (verdict.name === 'PE_DENIED') {
+    return { frameUuid, status: 'denied', keyBits: 0, message: String(verdict.content?.deny_message), estimation: measured };
+  }
 
   phase('error-correction');
   failIf(await session.ecInitialize(backend.ecParameters()), 'EC_DENIED');
@@ -86,5 +95,5 @@ export async function runFrame(session: BobSession, backend: BobBackend, options
 
   phase('end-of-frame');
   await session.endFrame();
-  return { frameUuid, status: 'completed', keyBits: pa.secret_key_length };
+  return { frameUuid, status: 'completed', keyBits: pa.secret_key_length, estimation: measured };
 }

@@ -4,9 +4,10 @@
  * `npm start`. A frame that fails is counted as aborted and the next one
  * starts; an interruption (the signal) lets the current frame finish.
  */
+import { distanceFromTransmittance, DEFAULT_LOSS_DB_PER_KM } from '../physics/fibre-loss.ts';
 import type { BobBackend } from './backend.ts';
 import { ConnectionError, FrameAbortedError, VersionError } from './errors.ts';
-import { runFrame, type FramePhase } from './run-frame.ts';
+import { runFrame, type FramePhase, type FrameResult } from './run-frame.ts';
 import type { BobSession } from './session.ts';
 
 export type ProgressPhase = FramePhase | 'identification' | 'completed' | 'denied' | 'aborted';
@@ -23,6 +24,64 @@ export interface FrameProgress {
   keyBits?: number;
   /** Why a frame was denied or aborted. */
   message?: string;
+  /** What Bob measured, once estimated. */
+  measured?: FrameMeasurement;
+}
+
+/**
+ * One frame's estimation as users see it (`--json` keys): point estimates
+ * with their confidence intervals, what PE_FINISHED carried (the worst case)
+ * and the theoretical rate of the configured link. Rates in bits per symbol.
+ */
+export interface FrameMeasurement {
+  transmittance: number;
+  transmittance_interval?: [number, number];
+  /** The fibre length the estimated transmittance implies. */
+  distance_km?: number;
+  excess_noise: number;
+  excess_noise_interval?: [number, number];
+  electronic_noise?: number;
+  /** The key rate sent in PE_FINISHED: at the worst case of the confidence region. */
+  key_rate: number;
+  /** At the point estimates. */
+  key_rate_estimate?: number;
+  /** The configured link's rate with this detector. */
+  theoretical_key_rate?: number;
+  revealed_symbols?: number;
+  epsilon_pe?: number;
+  /** The PE_FINISHED content as sent. */
+  sent: Record<string, number>;
+}
+
+export interface FrameSummary {
+  frame: number;
+  frame_uuid: string | null;
+  status: 'completed' | 'denied' | 'aborted';
+  key_bits: number;
+  message?: string;
+  measured?: FrameMeasurement;
+}
+
+function measurementOf(estimation: FrameResult['estimation']): FrameMeasurement | undefined {
+  if (!estimation) return undefined;
+  const { sent, report } = estimation;
+  if (!report) return { transmittance: sent.transmittance, excess_noise: sent.excess_noise, electronic_noise: sent.electronic_noise, key_rate: sent.key_rate, sent };
+  const T = report.transmittance.estimate;
+  const loss = report.lossDbPerKm ?? DEFAULT_LOSS_DB_PER_KM;
+  return {
+    transmittance: T,
+    transmittance_interval: [report.transmittance.low, report.transmittance.high],
+    ...(T > 0 && T <= 1 ? { distance_km: distanceFromTransmittance(T, loss) } : {}),
+    excess_noise: report.excessNoise.estimate,
+    excess_noise_interval: [report.excessNoise.low, report.excessNoise.high],
+    electronic_noise: report.electronicNoise.estimate,
+    key_rate: sent.key_rate,
+    key_rate_estimate: report.keyRateAtEstimate,
+    ...(report.theoreticalKeyRate === undefined ? {} : { theoretical_key_rate: report.theoreticalKeyRate }),
+    revealed_symbols: report.revealed,
+    epsilon_pe: report.epsilonPE,
+    sent,
+  };
 }
 
 export interface FrameError {
@@ -35,7 +94,8 @@ export interface FrameError {
 }
 
 export interface RunSummary {
-  frames: { attempted: number; completed: number; denied: number; aborted: number };
+  counts: { attempted: number; completed: number; denied: number; aborted: number };
+  frames: FrameSummary[];
   keyBits: number;
   errors: FrameError[];
   /** The run stopped on the signal before all frames were run. */
@@ -61,7 +121,8 @@ export async function runFrames(session: BobSession, backend: BobBackend, option
   const frames = options.frames ?? 1;
   const started = Date.now();
   const summary: RunSummary = {
-    frames: { attempted: 0, completed: 0, denied: 0, aborted: 0 },
+    counts: { attempted: 0, completed: 0, denied: 0, aborted: 0 },
+    frames: [],
     keyBits: 0,
     errors: [],
     interrupted: false,
@@ -72,28 +133,40 @@ export async function runFrames(session: BobSession, backend: BobBackend, option
       summary.interrupted = true;
       break;
     }
-    summary.frames.attempted++;
+    summary.counts.attempted++;
     const frameStart = Date.now();
     let phase: ProgressPhase = 'initialization';
+    let measured: FrameMeasurement | undefined;
     const report = (p: ProgressPhase, extra: Partial<FrameProgress> = {}) => {
       phase = p;
-      options.onProgress?.({ frame, frames, phase: p, elapsedMs: Date.now() - frameStart, ...extra });
+      options.onProgress?.({ frame, frames, phase: p, elapsedMs: Date.now() - frameStart, ...(measured ? { measured } : {}), ...extra });
     };
+    const record = (status: FrameSummary['status'], frameUuid: string | null, keyBits: number, message?: string) =>
+      summary.frames.push({ frame, frame_uuid: frameUuid, status, key_bits: keyBits, ...(message === undefined ? {} : { message }), ...(measured ? { measured } : {}) });
     if (!session.identified || options.identifyEachFrame) report('identification');
     try {
-      const result = await runFrame(session, backend, { onPhase: (p) => report(p), identifyEachFrame: options.identifyEachFrame });
+      const result = await runFrame(session, backend, {
+        onPhase: (p) => report(p),
+        identifyEachFrame: options.identifyEachFrame,
+        onEstimation: (e) => {
+          measured = measurementOf(e);
+        },
+      });
       if (result.status === 'completed') {
-        summary.frames.completed++;
+        summary.counts.completed++;
         summary.keyBits += result.keyBits;
+        record('completed', result.frameUuid, result.keyBits);
         report('completed', { keyBits: result.keyBits });
       } else {
-        summary.frames.denied++;
+        summary.counts.denied++;
+        record('denied', result.frameUuid, 0, result.message);
         report('denied', result.message === undefined ? {} : { message: result.message });
       }
     } catch (error) {
       const err = error as Error;
-      summary.frames.aborted++;
+      summary.counts.aborted++;
       summary.errors.push({ frame, phase, error: err?.name ?? 'Error', message: err?.message ?? String(error) });
+      record('aborted', session.frameUuid, 0, err?.message ?? String(error));
       report('aborted', { message: err?.message ?? String(error) });
       if (isFatal(error)) break;
       // Tell Alice to discard the frame she still holds (unless she aborted it herself).
@@ -108,17 +181,33 @@ export async function runFrames(session: BobSession, backend: BobBackend, option
 
 /** Exit status of a run: 0 only if every frame attempted completed. */
 export function runExitCode(summary: RunSummary): number {
-  const { attempted, completed } = summary.frames;
+  const { attempted, completed } = summary.counts;
   return completed === attempted && summary.errors.length === 0 ? 0 : 1;
 }
 
 const seconds = (ms: number) => `${(ms / 1000).toFixed(2)} s`;
+
+const fixed = (x: number | undefined, digits: number) => (x === undefined ? '?' : Number.isFinite(x) ? x.toFixed(digits) : String(x));
+
+/** One line: T (distance), xi, Vel, the key rate sent and the rates to compare it with. */
+export function formatMeasurement(m: FrameMeasurement): string {
+  const interval = (i: [number, number] | undefined, digits: number) => (i ? ` [${fixed(i[0], digits)}, ${fixed(i[1], digits)}]` : '');
+  const distance = m.distance_km === undefined ? '' : ` (${fixed(m.distance_km, 1)} km)`;
+  let line = `T ${fixed(m.transmittance, 4)}${interval(m.transmittance_interval, 4)}${distance}`;
+  line += `  xi ${fixed(m.excess_noise, 4)}${interval(m.excess_noise_interval, 3)}`;
+  if (m.electronic_noise !== undefined) line += `  Vel ${fixed(m.electronic_noise, 4)}`;
+  line += `  key rate ${fixed(m.key_rate, 4)} b/sym (worst case)`;
+  if (m.key_rate_estimate !== undefined) line += `, ${fixed(m.key_rate_estimate, 4)} at the estimates`;
+  if (m.theoretical_key_rate !== undefined) line += `, theory ${fixed(m.theoretical_key_rate, 4)}`;
+  return line;
+}
 
 function progressLine(p: FrameProgress): string {
   const frame = p.frames > 0 ? `frame ${p.frame}/${p.frames}` : `frame ${p.frame}`;
   let line = `${frame}  ${p.phase.padEnd(28)}  ${seconds(p.elapsedMs).padStart(8)}`;
   if (p.keyBits !== undefined) line += `  ${p.keyBits} key bits`;
   if (p.message) line += `  ${p.message}`;
+  if (p.measured && ENDS.includes(p.phase)) line += `\n    ${formatMeasurement(p.measured)}`;
   return line;
 }
 
@@ -154,12 +243,12 @@ export function progressPrinter(
 
 /** The summary as a table. */
 export function formatSummary(summary: RunSummary): string {
-  const { frames } = summary;
+  const { counts } = summary;
   const rows: [string, string][] = [
-    ['frames attempted', String(frames.attempted)],
-    ['completed', String(frames.completed)],
-    ['denied', String(frames.denied)],
-    ['aborted', String(frames.aborted)],
+    ['frames attempted', String(counts.attempted)],
+    ['completed', String(counts.completed)],
+    ['denied', String(counts.denied)],
+    ['aborted', String(counts.aborted)],
     ['key bits', String(summary.keyBits)],
     ['errors', String(summary.errors.length)],
     ['elapsed', seconds(summary.elapsedMs)],
@@ -168,5 +257,6 @@ export function formatSummary(summary: RunSummary): string {
   const width = Math.max(...rows.map(([k]) => k.length));
   const lines = ['', 'Summary', ...rows.map(([k, v]) => `  ${k.padEnd(width)}  ${v}`)];
   for (const e of summary.errors) lines.push(`  frame ${e.frame} (${e.phase}): ${e.error}: ${e.message}`);
+  for (const f of summary.frames) if (f.measured) lines.push(`  frame ${f.frame} ${f.status}: ${formatMeasurement(f.measured)}`);
   return lines.join('\n');
 }

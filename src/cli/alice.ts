@@ -25,6 +25,7 @@ let inspection: Inspection | undefined;
 try {
   inspection = config.inspect ? createInspection(config.inspect, (e) => log.warn({ err: e.message }, 'inspector')) : undefined;
   daemon = await startAlice({ config, log, inspect: inspection?.inspect });
+  if (daemon.fibrePort !== undefined) log.info({ host: config.host, port: daemon.fibrePort }, 'simulated fibre served (qosst-bob run --sim-fibre)');
 } catch (error) {
   log.fatal({ err: (error as Error).message }, 'Alice could not start');
   process.exit(2);

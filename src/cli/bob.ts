@@ -54,7 +54,7 @@ session.on('connection', (c) => (c.state === 'closed' ? log.debug(c, 'connection
 process.on('unhandledRejection', (error) => log.error({ err: String(error) }, 'unexpected rejection'));
 
 if (command === 'probe') {
-  const result = await probe(session, { keyHash: simulatedKeyHash(config.sim) });
+  const result = await probe(session, { keyHash: simulatedKeyHash });
   finish(json ? JSON.stringify(result) : formatProbe(result), result.ok ? 0 : 1);
 } else {
   const controller = new AbortController();
@@ -66,7 +66,15 @@ if (command === 'probe') {
     controller.abort();
     process.stderr.write(`\n${PROGRAM}: interrupted: finishing the current frame, then disconnecting (Ctrl-C again to quit now)\n`);
   });
-  const summary = await runFrames(session, simulatedReceiver(config), {
+  let receiver;
+  try {
+    receiver = await simulatedReceiver(config);
+  } catch (error) {
+    await session.disconnect().catch(() => undefined);
+    process.stderr.write(`${PROGRAM}: ${(error as Error).message} (is --sim-fibre Alice's --sim-fibre-port?)\n`);
+    process.exit(1);
+  }
+  const summary = await runFrames(session, receiver, {
     frames: config.frames,
     signal: controller.signal,
     ...(json ? {} : { onProgress: progressPrinter(process.stdout) }),
@@ -76,6 +84,7 @@ if (command === 'probe') {
   } catch (error) {
     log.warn({ err: (error as Error).message }, 'disconnection failed');
   }
+  await receiver.close();
   await inspection?.stop();
   finish(json ? JSON.stringify(summary) : formatSummary(summary), runExitCode(summary));
 }

@@ -10,6 +10,8 @@ import type { MessageName } from './codes.ts';
 const uuid = z.guid({ error: 'must be a UUID (8-4-4-4-12 hexadecimal digits)' });
 const text = z.string();
 const real = z.number();
+/** Any number, NaN and the infinities included (the deployed peers write them): the receiver's policy decides. */
+const anyNumber = z.custom<number>((v) => typeof v === 'number', { error: 'expected a number' });
 const bit = z.union([z.literal(0), z.literal(1)], { error: 'must be 0 or 1' });
 const index = z.number().int().nonnegative();
 const positiveInt = z.number().int().positive();
@@ -86,14 +88,15 @@ export const CONTENT = {
   PE_NPHOTON_REQUEST: none,
   PE_NPHOTON_RESPONSE: required(z.object({ n_photon: real })),
   // The prose names transmittance, excess noise and key rate; the example adds three more.
+  // Non-finite values are Alice's policy to deny (PE_DENIED), not a malformed content.
   PE_FINISHED: required(
     z.object({
-      transmittance: real,
-      excess_noise: real,
-      key_rate: real,
-      n_photon: real.optional(),
-      electronic_noise: real.optional(),
-      eta: real.optional(),
+      transmittance: anyNumber,
+      excess_noise: anyNumber,
+      key_rate: anyNumber,
+      n_photon: anyNumber.optional(),
+      electronic_noise: anyNumber.optional(),
+      eta: anyNumber.optional(),
     }),
   ),
   PE_APPROVED: none,

@@ -1,7 +1,10 @@
 /**
  * The simulated emitter: Alice's backend with no hardware. One emitter and
  * one parameter store are shared by every session, as a real device would
- * be; each session keeps its own frame (symbols, revealed indices).
+ * be; each session keeps its own frame (symbols, revealed indices). A
+ * frame's symbols are drawn from a CSPRNG (src/sim/gaussian-source.ts) and
+ * reach Bob only as light through the simulated fibre, which Alice's side
+ * owns (src/sim/fibre.ts), and as the symbols she reveals.
  */
 import { setTimeout as sleep } from 'node:timers/promises';
 import { z } from 'zod';
@@ -15,10 +18,15 @@ import type {
   SymbolsResult,
   Verdict,
 } from '../alice/backend.ts';
+import { reviewEstimation } from '../alice/estimation-policy.ts';
+import { DEFAULT_LOSS_DB_PER_KM } from '../physics/fibre-loss.ts';
 import { pyStringify } from '../protocol/json.ts';
 import type { JsonObject } from '../protocol/json.ts';
 import type { ContentOf } from '../protocol/schemas.ts';
-import { DEFAULT_SIM_SEED, frameSymbols, keyBits, keyHash } from './frame-symbols.ts';
+import { describeFibre, propagate } from './fibre.ts';
+import type { FibreDescription, FibreInput } from './fibre-link.ts';
+import { createRandomSource } from './gaussian-source.ts';
+import { keyHash } from './key-bits.ts';
 
 type ParameterValue = number | string;
 
@@ -55,10 +63,17 @@ const ALIASES = new Map<string, ParameterName>(
 const optionsSchema = z.strictObject({
   /** Symbols per frame (initial `qi.frame.num_symbols`). */
   symbols: z.number().int().positive().default(10_000),
-  /** Modulation variance Va (initial `qi.frame.variance`); <n> = Va / 2. */
-  variance: z.number().positive().default(3.08),
-  seed: z.string().default(DEFAULT_SIM_SEED),
+  /** Modulation variance Va per quadrature, SNU (initial `qi.frame.variance`); <n> = Va / 2. */
+  variance: z.number().positive().default(4),
+  /** The fibre: its length (km), loss (dB/km) and excess noise (SNU, referred to its input). */
+  distanceKm: z.number().nonnegative().default(10),
+  lossDbPerKm: z.number().nonnegative().default(DEFAULT_LOSS_DB_PER_KM),
+  excessNoise: z.number().nonnegative().default(0.01),
+  /** Only for reproducible tests: the same seed gives the same symbols and noise. */
+  seed: z.string().optional(),
+  /** The estimation policy: excess noise above it is denied, and the beta of Alice's key-rate check. */
   maxExcessNoise: z.number().nonnegative().default(0.2),
+  beta: z.number().gt(0).max(1).default(0.95),
   /** Simulated DSP time in prepareFrame. */
   dspDelayMs: z.number().nonnegative().default(0),
   lockedParameters: z
@@ -86,17 +101,34 @@ export interface EmitterState {
 export interface SimulatedAlice extends AliceBackend {
   /** A snapshot of the shared emitter. */
   readonly emitter: Readonly<EmitterState>;
+  /** The fibre between the emitter and Bob. */
+  readonly fibre: FibreDescription;
   /** The current value of a parameter, `undefined` if there is no such parameter. */
   parameter(name: string): ParameterValue | undefined;
+  openSession(info: SessionInfo): SimulatedAliceSession;
+  /** One of the last frames prepared, by UUID (kept after the frame ends, for reconciliation checks and tests). */
+  frame(frameUuid: string): Readonly<AliceFrame> | null;
 }
 
-interface Frame {
+/** Frames `frame(uuid)` still finds. */
+const RECENT_FRAMES = 8;
+
+/** A frame's data as Alice holds it (for reconciliation and tests). */
+export interface AliceFrame {
   uuid: string;
+  /** Her symbols, SNU, per quadrature variance Va. */
   real: Float64Array;
   imag: Float64Array;
   /** Indices sent for parameter estimation: they are not part of the key. */
   revealed: Set<number>;
+  /** Her copy of Bob's key, built from the EC blocks (see ecBlock). */
+  reconciled: number[];
   photonNumber?: number;
+}
+
+export interface SimulatedAliceSession extends AliceSessionBackend {
+  /** The frame in progress, or null. */
+  currentFrame(): Readonly<AliceFrame> | null;
 }
 
 function show(value: unknown): string {
@@ -107,8 +139,9 @@ function show(value: unknown): string {
   }
 }
 
+/** <n> = (Var x + Var p) / 4 in SNU (vacuum variance 1; Laudenbach et al. 2018, section 2.1). */
 function meanPhotonNumber(real: Float64Array, imag: Float64Array): number {
-  return (variance(real) + variance(imag)) / 2;
+  return (variance(real) + variance(imag)) / 4;
 }
 
 function variance(xs: Float64Array): number {
@@ -136,11 +169,15 @@ function settled<T>(answer: () => T): Awaitable<T> {
   }
 }
 
-export function createSimulatedAlice(options: SimulatedAliceOptions = {}): SimulatedAlice {
+/** `fibre`: where the emitted light goes; without one it is lost (nobody is listening). */
+export function createSimulatedAlice(options: SimulatedAliceOptions = {}, fibre?: FibreInput): SimulatedAlice {
   const parsed = optionsSchema.safeParse(options);
   if (!parsed.success) throw new Error(`Invalid simulated Alice options: ${z.prettifyError(parsed.error)}`);
   const config = parsed.data;
   const locked = new Set<string>(config.lockedParameters);
+  const random = createRandomSource(config.seed);
+  const link = describeFibre({ distanceKm: config.distanceKm, lossDbPerKm: config.lossDbPerKm, excessNoise: config.excessNoise });
+  fibre?.announce(link);
 
   const store = new Map<ParameterName, ParameterValue>([
     ['qi.frame.roll_off', 0.5],
@@ -155,19 +192,24 @@ export function createSimulatedAlice(options: SimulatedAliceOptions = {}): Simul
   let signalOwner: Session | null = null;
   const counters = { framesPrepared: 0, emissionsStarted: 0, classicalSignalsStarted: 0 };
   let closed = false;
+  const recent: AliceFrame[] = [];
 
   function checkOpen(): void {
     if (closed) throw new Error('The emitter is closed.');
   }
 
-  class Session implements AliceSessionBackend {
+  class Session implements SimulatedAliceSession {
     /** The UUID of the frame whose initialization was accepted. */
     private initialized: string | null = null;
-    private frame: Frame | null = null;
+    private frame: AliceFrame | null = null;
 
     constructor(readonly id: string) {}
 
-    private requireFrame(): Frame {
+    currentFrame(): Readonly<AliceFrame> | null {
+      return this.frame;
+    }
+
+    private requireFrame(): AliceFrame {
       if (this.frame === null) throw new Error('No frame has been prepared.');
       return this.frame;
     }
@@ -216,13 +258,11 @@ export function createSimulatedAlice(options: SimulatedAliceOptions = {}): Simul
         throw new Error(`Frame ${frameUuid} was not initialized.`);
       }
       if (config.dspDelayMs > 0) await sleep(config.dspDelayMs);
-      const { real, imag } = frameSymbols(
-        frameUuid,
-        current('qi.frame.num_symbols') as number,
-        current('qi.frame.variance') as number,
-        config.seed,
-      );
-      this.frame = { uuid: frameUuid, real, imag, revealed: new Set() };
+      const count = current('qi.frame.num_symbols') as number;
+      const va = current('qi.frame.variance') as number;
+      this.frame = { uuid: frameUuid, real: random.normals(count, va), imag: random.normals(count, va), revealed: new Set(), reconciled: [] };
+      recent.push(this.frame);
+      if (recent.length > RECENT_FRAMES) recent.shift();
       counters.framesPrepared++;
     }
 
@@ -235,6 +275,7 @@ export function createSimulatedAlice(options: SimulatedAliceOptions = {}): Simul
         }
         emissionOwner = this;
         counters.emissionsStarted++;
+        fibre?.send(propagate(this.frame.uuid, this.frame, link, random));
       });
     }
 
@@ -265,14 +306,11 @@ export function createSimulatedAlice(options: SimulatedAliceOptions = {}): Simul
 
     approveEstimation(estimation: ContentOf<'PE_FINISHED'>): Awaitable<Verdict> {
       return settled(() => {
-        const { transmittance, excess_noise } = estimation;
-        if (!(transmittance > 0 && transmittance <= 1)) {
-          return { ok: false, message: `Transmittance ${show(transmittance)} is outside (0, 1].` };
-        }
-        if (excess_noise > config.maxExcessNoise) {
-          return { ok: false, message: `Excess noise ${show(excess_noise)} is above the maximum ${show(config.maxExcessNoise)}.` };
-        }
-        return { ok: true };
+        return reviewEstimation(estimation, {
+          modulationVariance: current('qi.frame.variance') as number,
+          beta: config.beta,
+          maxExcessNoise: config.maxExcessNoise,
+        });
       });
     }
 
@@ -285,9 +323,18 @@ export function createSimulatedAlice(options: SimulatedAliceOptions = {}): Simul
       });
     }
 
+    /**
+     * Until an error-correcting code replaces it, a block of bits is the
+     * syndrome of the identity code: Bob's key bits themselves, which Alice
+     * takes as her reconciled key (nothing of it is secret). Other syndromes
+     * (the specification's example) are acknowledged and add nothing.
+     */
     ecBlock({ syndrome }: ContentOf<'EC_BLOCK'>): Awaitable<Verdict> {
       return settled(() => {
-        return syndrome.length === 0 ? { ok: false, message: 'Wrong syndrome length.' } : { ok: true };
+        if (syndrome.length === 0) return { ok: false, message: 'Wrong syndrome length.' };
+        const frame = this.requireFrame();
+        if (syndrome.every((b) => b === 0 || b === 1)) frame.reconciled.push(...syndrome);
+        return { ok: true };
       });
     }
 
@@ -299,8 +346,8 @@ export function createSimulatedAlice(options: SimulatedAliceOptions = {}): Simul
 
     ecVerify(hash: bigint | number): Awaitable<Verdict> {
       return settled(() => {
-        const { real, revealed } = this.requireFrame();
-        return BigInt(hash) === keyHash(keyBits(real, revealed)) ? { ok: true } : { ok: false, message: 'Keys are not equal.' };
+        const { reconciled } = this.requireFrame();
+        return BigInt(hash) === keyHash(Uint8Array.from(reconciled)) ? { ok: true } : { ok: false, message: 'Keys are not equal.' };
       });
     }
 
@@ -373,6 +420,7 @@ export function createSimulatedAlice(options: SimulatedAliceOptions = {}): Simul
   }
 
   return {
+    fibre: link,
     get emitter(): Readonly<EmitterState> {
       return Object.freeze({
         emitting: emissionOwner !== null,
@@ -385,7 +433,10 @@ export function createSimulatedAlice(options: SimulatedAliceOptions = {}): Simul
     parameter(name: string): ParameterValue | undefined {
       return isParameterName(name) ? current(name) : undefined;
     },
-    openSession(info: SessionInfo): AliceSessionBackend {
+    frame(frameUuid: string): Readonly<AliceFrame> | null {
+      return [...recent].reverse().find((f) => sameUuid(f.uuid, frameUuid)) ?? null;
+    },
+    openSession(info: SessionInfo): SimulatedAliceSession {
       checkOpen();
       return new Session(info.id);
     },

@@ -4,12 +4,15 @@ import { startAlice, type AliceBackend, type AliceDaemon, type MessageEvent, typ
 import { connect, FrameAbortedError, runFrame, type BobBackend, type BobSession, type ConnectOptions, type FrameResult } from 'qosst-control/bob';
 import { aliceSessionMachine, bobSessionMachine, type PhaseDef } from 'qosst-control/machines';
 import { CODES, validateContent, type ContentOf, type MessageName } from 'qosst-control/protocol';
-import { createSimulatedAlice, createSimulatedBob } from 'qosst-control/sim';
+import { secretKeyRate, transmittanceFromDistance } from 'qosst-control/physics';
+import { createSimulatedAlice, createSimulatedBob, memoryFibre } from 'qosst-control/sim';
 
-const backend: AliceBackend = createSimulatedAlice({ symbols: 1000 });
+const { input, output } = memoryFibre();
+const backend: AliceBackend = createSimulatedAlice({ symbols: 1000 }, input);
 const messages: MessageEvent[] = [];
 const options: StartAliceOptions = { config: { port: 0, log_level: 'silent' }, backend, observer: { message: (m) => messages.push(m) } };
-const receiver: BobBackend = createSimulatedBob({ symbols: 1000 });
+const receiver: BobBackend = createSimulatedBob({ fibre: output, symbols: 1000 });
+export const theory: number = secretKeyRate({ Va: 4, T: transmittanceFromDistance(10), xi: 0.01, eta: 0.6, Vel: 0.05, beta: 0.95 });
 
 export async function oneFrame(): Promise<FrameResult> {
   const alice: AliceDaemon = await startAlice(options);

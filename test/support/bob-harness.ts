@@ -17,6 +17,8 @@ export interface MessageEvent {
 import { CODES, type MessageName } from '../../src/protocol/codes.ts';
 import type { Message } from '../../src/protocol/frame.ts';
 import type { SimulatedAlice } from '../../src/sim/alice-sim.ts';
+import { memoryFibre, type FibreOutput } from '../../src/sim/fibre-link.ts';
+import { TEST_SIM } from './alice.ts';
 import { startScriptedAlice } from './scripted-alice.ts';
 
 /** Faults the wrapped simulated emitter can be told to show; reset them after each test. */
@@ -30,6 +32,8 @@ export interface Faults {
 export type ObservedAlice = AliceDaemon & {
   sim: SimulatedAlice;
   config: AliceConfig;
+  /** The end of the simulated fibre Bob's receiver reads. */
+  fibre: FibreOutput;
   faults: Faults;
   /** Every message Alice received and sent, in order. */
   messages: MessageEvent[];
@@ -66,17 +70,20 @@ function withFaults(sim: SimulatedAlice, faults: Faults): AliceBackend {
 
 /** Our daemon on a free loopback port, its simulated emitter wrapped with switchable faults, every message logged. */
 export async function startObservedAlice(overrides: Partial<Record<keyof AliceConfig, unknown>> = {}): Promise<ObservedAlice> {
-  const config = aliceConfigSchema.parse({ port: 0, log_level: 'silent', sim: { symbols: 2000 }, ...overrides });
-  const sim = simulatedBackend(config);
+  const { sim: simOverrides, ...rest } = overrides as { sim?: Record<string, unknown> };
+  const config = aliceConfigSchema.parse({ port: 0, log_level: 'silent', sim: { ...TEST_SIM, ...simOverrides }, ...rest });
+  const { input, output } = memoryFibre();
+  const sim = simulatedBackend(config, input);
   const faults: Faults = { startEmission: null, prepareDelayMs: 0 };
   const messages: MessageEvent[] = [];
   const log = pino({ level: process.env.TEST_LOG_LEVEL ?? 'silent' });
   const record = (m: MessageEvent) => messages.push(m);
-  const daemon = await startAlice({ config, log, backend: withFaults(sim, faults), observer: { message: record } });
+  const daemon = await startAlice({ config, log, backend: withFaults(sim, faults), fibre: input, observer: { message: record } });
   return {
     ...daemon,
     sim,
     config,
+    fibre: output,
     faults,
     messages,
     since: (from) => messages.slice(from).map((m) => `${m.direction}:${m.name}`),

@@ -4,17 +4,17 @@
  * machine's graph over TCP; the edges themselves come from the machine.
  */
 import type { MessageName } from '../../src/protocol/codes.ts';
-import { DEFAULT_SIM_SEED, frameSymbols, keyBits, keyHash } from '../../src/sim/frame-symbols.ts';
-import { FRAME_UUID } from './alice.ts';
+import { keyHash } from '../../src/sim/key-bits.ts';
+import { FRAME_UUID, TEST_SIM } from './alice.ts';
 
-export const SIM_SYMBOLS = 2000;
+export const SIM_SYMBOLS = TEST_SIM.symbols;
 
 const PA = { seed: [1, 0, 1, 1, 0], secret_key_length: 200, subblock_length: 5, feedback_polynomial: [1, 1, 1, 0, 0] };
 const PE = { n_photon: 1.54, transmittance: 0.5, excess_noise: 0.1, electronic_noise: 0.05, eta: 0.8, key_rate: 200 };
 
-/** The key hash of the test frame when no symbol was revealed. */
-export function fullKeyHash(): bigint {
-  return keyHash(keyBits(frameSymbols(FRAME_UUID, SIM_SYMBOLS, 3.08, DEFAULT_SIM_SEED).real, new Set()));
+/** The key hash after EC blocks that carry no key bits (the stimuli's): the empty key's. */
+export function emptyKeyHash(): bigint {
+  return keyHash(new Uint8Array());
 }
 
 export const STIMULI: Partial<Record<MessageName, Partial<Record<MessageName, () => object | null>>>> = {
@@ -41,7 +41,7 @@ export const STIMULI: Partial<Record<MessageName, Partial<Record<MessageName, ()
   EC_INITIALIZATION: { EC_READY: () => ({ matrix: [[1, 1], [1, 1]], noise: 0.1 }), EC_DENIED: () => ({ matrix: [], noise: 0.1 }) },
   EC_BLOCK: { EC_BLOCK_ACK: () => ({ syndrome: [1.87, 5.67] }), EC_BLOCK_ERROR: () => ({ syndrome: [] }) },
   EC_REMAINING: { EC_REMAINING_ACK: () => ({ some_parameter: 1 }) },
-  EC_VERIFICATION: { EC_VERIFICATION_SUCCESS: () => ({ hash: fullKeyHash() }), EC_VERIFICATION_FAIL: () => ({ hash: 1 }) },
+  EC_VERIFICATION: { EC_VERIFICATION_SUCCESS: () => ({ hash: emptyKeyHash() }), EC_VERIFICATION_FAIL: () => ({ hash: 1 }) },
   PA_REQUEST: { PA_SUCCESS: () => PA, PA_ERROR: () => ({ ...PA, feedback_polynomial: [1] }) },
   FRAME_ENDED: { FRAME_ENDED_ACK: () => ({ frame_uuid: FRAME_UUID }) },
 };
