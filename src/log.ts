@@ -18,13 +18,14 @@ export interface LogOptions {
 const pause = new Int32Array(new SharedArrayBuffer(4));
 
 /**
- * The lines of one turn of the event loop, written with one system call at
- * its end (a request and its answer are two lines: one write instead of
- * two), and whatever is left when the process exits. A write is
- * synchronous: nothing is lost to a crash that lets the process exit, and
- * a slow reader of a pipe slows the daemon instead of filling its memory.
+ * The lines logged by one run of synchronous code (a request answered at
+ * once and its answer are two lines), written with one system call as soon
+ * as it ends, before any other I/O is handled; and whatever is left when
+ * the process exits. A write is synchronous: nothing is lost to a crash
+ * that lets the process exit, and a slow reader of a pipe slows the daemon
+ * instead of filling its memory.
  */
-export class TurnBatchedDestination implements DestinationStream {
+export class BatchedDestination implements DestinationStream {
   private lines: string[] = [];
   private scheduled = false;
   /** Writing failed (the reader closed its end): later lines are dropped, the program goes on. */
@@ -39,7 +40,7 @@ export class TurnBatchedDestination implements DestinationStream {
     this.lines.push(line);
     if (!this.scheduled) {
       this.scheduled = true;
-      setImmediate(() => this.flush());
+      queueMicrotask(() => this.flush());
     }
   }
 
@@ -70,5 +71,5 @@ export function createLogger(options: LogOptions): Logger {
   if (usePretty) {
     return pino(base, pretty({ destination: fd, colorize: true, translateTime: 'HH:MM:ss.l', ignore: 'name,dir', singleLine: true, sync: true }));
   }
-  return pino(base, new TurnBatchedDestination(fd));
+  return pino(base, new BatchedDestination(fd));
 }
