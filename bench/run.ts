@@ -179,7 +179,7 @@ async function main(): Promise<void> {
 
   const machine = benchMachine(ROUND_TRIPS * 4);
   record('session machine: INVALID_RESPONSE (answered by the machine) vs a one-state machine emitting an answer', machine.own, machine.floor, 'µs', false);
-  record('session machine: IDENTIFICATION_REQUEST (answered by the machine, two context updates) vs the same', machine.identification, machine.floor, 'µs', false);
+  record('session machine: IDENTIFICATION_REQUEST (answered by the machine, its context updated) vs the same', machine.identification, machine.floor, 'µs', false);
   record('session machine: CHANGE_PARAMETER_REQUEST (a backend effect answering at once) vs the same', machine.effect, machine.floor, 'µs', false);
 
   const keys = generateEd25519KeyPair();
