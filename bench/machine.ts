@@ -7,6 +7,7 @@
  */
 import { createActor, emit, setup } from 'xstate';
 import { aliceSessionMachine } from '../machines/alice-session.ts';
+import { DEFAULT_LIMITS } from '../src/alice/config.ts';
 import { aliceEffects } from '../src/alice/effects.ts';
 import { EmitterLock } from '../src/alice/emitter-lock.ts';
 import { CODES, type MessageName } from '../src/protocol/codes.ts';
@@ -46,7 +47,14 @@ export function benchMachine(count: number): MachineCosts {
   floor.start();
 
   const backend = createSimulatedAlice({}).openSession({ id: 's1', peer: 'bench' });
-  const effects = aliceEffects({ backend, lock: new EmitterLock(), owner: 's1', emitterWaitMs: 1000, closed: () => false });
+  const effects = aliceEffects({
+    backend,
+    lock: new EmitterLock(),
+    owner: 's1',
+    emitterWaitMs: 1000,
+    closed: () => false,
+    maxAnswerLength: DEFAULT_LIMITS.max_answer_length,
+  });
   const alice = createActor(aliceSessionMachine.provide({ actors: effects }), { input: { serialNumber: 'QOSST/0001', versions: ['QOSST/0.2'] } });
   let answers = 0;
   alice.on('answer', () => answers++);

@@ -41,7 +41,11 @@ export interface AliceContext extends Omit<AliceInput, 'identified'> {
 
 /** A decoded, authenticated, validated request: its type is its message name. */
 export type RequestEvent = RequestInfo & { readonly type: MessageName };
-export type AliceEvent = RequestEvent | { type: 'AUTHENTICATION_FAILED'; code: number; reason: string };
+export type AliceEvent =
+  | RequestEvent
+  | { type: 'AUTHENTICATION_FAILED'; code: number; reason: string }
+  /** Alice's own decision (a session holding the emitter makes no progress): the frame is aborted. */
+  | { type: 'STALLED'; reason: string };
 
 export interface AnswerEvent {
   type: 'answer';
@@ -168,6 +172,7 @@ const aliceSetup = setup({
       failure: ({ context, event }) =>
         `${context.request?.name ?? 'request'} failed: ${errorText((event as unknown as { error: unknown }).error)}`,
     }),
+    failStalled: assign({ failure: ({ event }) => (event as { type: 'STALLED'; reason: string }).reason }),
     failAnswer: assign({
       failure: ({ context, event }) =>
         `the backend answered ${(event as unknown as { output: EffectOutput }).output.answer} to ${context.request?.name}, which the specification does not allow`,
@@ -293,6 +298,7 @@ export function buildAliceMachine(layout: Layout) {
     };
   }
   rootOn.AUTHENTICATION_FAILED = [{ actions: ['forgetIdentification', { type: 'answer', params: { name: 'AUTHENTICATION_INVALID' } }] }];
+  rootOn.STALLED = [{ target: b.failing, actions: ['failStalled'], description: 'Alice - the emitter held without progress' }];
   rootOn['*'] = [{ actions: ['unexpected'] }];
 
   states.failing = {

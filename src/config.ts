@@ -22,6 +22,8 @@ export interface OptionSpec {
   list?: true;
   /** The only command it is valid for. */
   only?: string;
+  /** What a boolean option with a key sets it to (`--no-x` sets false). */
+  sets?: boolean;
 }
 
 export interface CommandLine {
@@ -72,6 +74,7 @@ export function resolveConfig<S extends z.ZodType>(
     const value = values[name];
     if (value === undefined) continue;
     if (spec.only && spec.only !== command) throw new ConfigError(`--${name} is only valid for "${spec.only}"\nSee ${command} --help.`);
+    if (typeof value === 'boolean' && spec.key !== undefined) setPath(raw, spec.key, spec.sets ?? value);
     if (typeof value !== 'string' || spec.key === undefined) continue;
     let v: unknown = value;
     if (spec.number) {

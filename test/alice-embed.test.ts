@@ -23,7 +23,7 @@ describe('startAlice(options)', () => {
     const messages: MessageEvent[] = [];
     const sessions: string[] = [];
     const alice = await startAlice({
-      config: { port: 0, review_port: 0, sim: { ...TEST_SIM } },
+      config: { port: 0, review_port: 0, sim: TEST_SIM },
       log: quiet,
       observer: { message: (m) => messages.push(m), closed: (s) => sessions.push(s) },
     });
@@ -31,7 +31,9 @@ describe('startAlice(options)', () => {
       expect(alice.address).toBe('127.0.0.1');
       expect(alice.reviewPort).toBeGreaterThan(0);
       const bob = await connect({ host: alice.address, port: alice.port });
-      const frame = await runFrame(bob, await tcpTestReceiver(alice));
+      const receiver = await tcpTestReceiver(alice);
+      const frame = await runFrame(bob, receiver);
+      await receiver.close();
       await bob.disconnect();
       expect(frame.status).toBe('completed');
       await expect.poll(() => sessions).toEqual(['s1']);

@@ -303,7 +303,8 @@ describe('authentication failures with ed25519', () => {
     const a = generateKeyPair('ed25519', dir, 'alice');
     const b = generateKeyPair('ed25519', dir, 'bob');
     const m = generateKeyPair('ed25519', dir, 'mallory');
-    alice = await startTestAlice({ auth: 'ed25519', secret_key: a.secretKeyFile, peer_public_key: b.publicKeyFile });
+    // Failures are counted per address across connections: these tests, one daemon, each fail on purpose.
+    alice = await startTestAlice({ auth: 'ed25519', secret_key: a.secretKeyFile, peer_public_key: b.publicKeyFile, max_auth_failures: 100 });
     bob = loadAuthenticator({ algorithm: 'ed25519', secretKeyFile: b.secretKeyFile, peerPublicKeyFile: a.publicKeyFile });
     mallory = loadAuthenticator({ algorithm: 'ed25519', secretKeyFile: m.secretKeyFile, peerPublicKeyFile: a.publicKeyFile });
   });
@@ -380,23 +381,66 @@ describe('the man-in-the-middle threshold', () => {
     await shortFrame(served, FRAME_UUID);
   });
 
-  it('two failures then a good message reset the count', async () => {
+  it('a good message between failures does not reset the count: three within the window close', async () => {
     const a = (alice = await startTestAlice({ max_auth_failures: 3 }));
     const client = await identified(a);
     for (let i = 0; i < 2; i++) {
       breakChallenge(client);
       expect((await client.request('INVALID_RESPONSE')).name).toBe('AUTHENTICATION_INVALID');
+      expect((await client.identify()).name).toBe('IDENTIFICATION_RESPONSE');
     }
-    expect((await client.identify()).name).toBe('IDENTIFICATION_RESPONSE');
-    // A third failure, but not a third consecutive one: answered, the connection kept.
+    breakChallenge(client);
+    client.socket.write(client.channel.seal(CODES.INVALID_RESPONSE.code, null));
+    expect(await client.closed()).toBe(true);
+    expect(a.server.isBanned('127.0.0.1')).toBe(true);
+  });
+
+  it('failures are counted per address across connections', async () => {
+    const a = (alice = await startTestAlice({ max_auth_failures: 3 }));
+    for (let i = 0; i < 2; i++) {
+      const client = await identified(a);
+      breakChallenge(client);
+      expect((await client.request('INVALID_RESPONSE')).name).toBe('AUTHENTICATION_INVALID');
+      client.close();
+    }
+    const third = await identified(a);
+    breakChallenge(third);
+    third.socket.write(third.channel.seal(CODES.INVALID_RESPONSE.code, null));
+    expect(await third.closed()).toBe(true);
+    expect(a.server.isBanned('127.0.0.1')).toBe(true);
+  });
+
+  it('failures older than the window are forgotten', async () => {
+    const a = (alice = await startTestAlice({ max_auth_failures: 2, auth_failure_window_seconds: 0.2 }));
+    const client = await identified(a);
     breakChallenge(client);
     expect((await client.request('INVALID_RESPONSE')).name).toBe('AUTHENTICATION_INVALID');
-    expect(client.ended).toBe(false);
+    await sleep(300);
+    breakChallenge(client);
+    expect((await client.request('INVALID_RESPONSE')).name).toBe('AUTHENTICATION_INVALID');
     expect(a.server.isBanned('127.0.0.1')).toBe(false);
-    expect((await client.identify()).name).toBe('IDENTIFICATION_RESPONSE');
-    await shortFrame(client, FRAME_UUID);
-    // The count started again from the good message: three in a row now close.
-    await threeFailures(client);
+  });
+
+  it('an allow-listed address is never refused; its connection is still closed', async () => {
+    const a = (alice = await startTestAlice({ max_auth_failures: 1, allow_list: ['127.0.0.1'] }));
+    const client = await identified(a);
+    breakChallenge(client);
+    client.socket.write(client.channel.seal(CODES.INVALID_RESPONSE.code, null));
+    expect(await client.closed()).toBe(true);
+    expect(a.server.isBanned('127.0.0.1')).toBe(false);
+    await shortFrame(await identified(a), FRAME_UUID);
+  });
+
+  it('frames queued behind the closing decision are dropped', async () => {
+    const a = (alice = await startTestAlice({ max_auth_failures: 1 }));
+    const client = await identified(a);
+    breakChallenge(client);
+    const bad = client.channel.seal(CODES.INVALID_RESPONSE.code, null);
+    // In the same write: an identification that must not be answered once Alice has decided to close.
+    const fresh = new Channel('bob', noneAuthenticator);
+    const identification = fresh.seal(CODES.IDENTIFICATION_REQUEST.code, { serial_number: 'QOSST/0002', qosst_version: 'QOSST/0.2' });
+    client.socket.write(Buffer.concat([bad, identification]));
+    expect(await client.next(3000)).toBeNull();
   });
 
   it('max_auth_failures: 1 closes at the first failure', async () => {

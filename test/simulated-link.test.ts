@@ -14,7 +14,10 @@ import { memoryFibre } from '../src/sim/fibre-link.ts';
 import { describeFibre, propagate } from '../src/sim/fibre.ts';
 import { connectFibre, FibreServer, parseFibreAddress } from '../src/sim/fibre-tcp.ts';
 import { createRandomSource } from '../src/sim/gaussian-source.ts';
-import { FRAME_UUID, startTcpFibreAlice, tcpTestReceiver } from './support/alice.ts';
+import { parseJsonText } from '../src/protocol/json.ts';
+import { FRAME_UUID, startTcpFibreAlice, startTestAlice, tcpTestReceiver } from './support/alice.ts';
+import { RawClient } from './support/raw-client.ts';
+import { readVector } from './support/vectors.ts';
 
 const variance = (xs: ArrayLike<number>) => {
   let s = 0;
@@ -176,6 +179,33 @@ describe("Alice's estimation policy", () => {
       expect(await s.approveEstimation(content)).toMatchObject({ ok: false, message: expect.stringMatching(/not a finite number/) });
     }
     expect(validateContent('PE_FINISHED', { ...good, transmittance: '0.5' })).toMatchObject({ ok: false, error: expect.stringContaining('transmittance') });
+  });
+});
+
+describe('non-finite numbers in PE_FINISHED over TCP', () => {
+  const estimation = { n_photon: 2, transmittance: 0.6, excess_noise: 0.05, electronic_noise: 0.05, eta: 0.6, key_rate: 0.1 };
+  const deployed = (readVector('frames-deployed-extra.json').frames as unknown as { name: string; content_text: string }[])
+    .filter((f) => f.name === 'PE_FINISHED')
+    .map((f) => f.content_text);
+
+  it.each([
+    ['NaN transmittance', JSON.stringify(estimation).replace('"transmittance":0.6', '"transmittance": NaN'), /transmittance is NaN, not a finite number/],
+    ['Infinity excess noise', JSON.stringify(estimation).replace('"excess_noise":0.05', '"excess_noise": Infinity'), /excess_noise is Infinity/],
+    ['-Infinity electronic noise', JSON.stringify(estimation).replace('"electronic_noise":0.05', '"electronic_noise": -Infinity'), /electronic_noise is -Infinity/],
+    ["the deployed Bob's, 0 photons", deployed[0]!, /key_rate <= 0/],
+    ["the deployed Bob's, NaN estimates", deployed[1]!, /key_rate <= 0/],
+  ])('%s: decoded, then PE_DENIED (not INVALID_CONTENT)', async (_what, text, reason) => {
+    const parsed = parseJsonText(text);
+    expect(parsed.ok).toBe(true);
+    const alice = await startTestAlice();
+    cleanups.push(() => alice.close());
+    const client = await RawClient.connect(alice.port);
+    cleanups.push(async () => client.close());
+    await client.identify();
+    expect((await client.request('INITIALIZATION_REQUEST', { frame_uuid: FRAME_UUID })).name).toBe('INITIALIZATION_ACCEPTED');
+    for (const step of ['QIE_REQUEST', 'QIE_TRIGGER', 'QIE_ACQUISITION_ENDED'] as const) await client.request(step);
+    const answer = await client.request('PE_FINISHED', (parsed as { value: object }).value);
+    expect(answer).toMatchObject({ name: 'PE_DENIED', content: { deny_message: expect.stringMatching(reason) } });
   });
 });
 

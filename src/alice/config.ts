@@ -8,11 +8,38 @@ import { DEFAULT_LOSS_DB_PER_KM } from '../physics/fibre-loss.ts';
 import { DEFAULT_MAX_CONTENT_LENGTH } from '../protocol/frame.ts';
 import { QOSST_VERSIONS } from '../protocol/versions.ts';
 import { LOG_LEVELS } from '../log.ts';
+import { MAX_SIM_SYMBOLS } from '../sim/alice-sim.ts';
 
 export const DEFAULT_PORT = 8181;
 
+/** The daemon's bounds (README, "Limits"): each is a config key and an option. */
+export const DEFAULT_LIMITS = {
+  /** An IDENTIFICATION_REQUEST is about 60 bytes; nothing bigger is buffered for a stranger. */
+  max_content_length_unidentified: 4096,
+  /** Incoming bytes buffered across all connections (frames in progress and read ahead). */
+  max_buffered_bytes: 256 * 1024 * 1024,
+  /** Decoded frames waiting behind the request being answered, per connection. */
+  max_read_ahead_bytes: 4 * 1024 * 1024,
+  /**
+   * Largest answer content; a PE_SYMBOLS_REQUEST whose answer could exceed it gets PE_SYMBOLS_ERROR.
+   * 16 MiB (322 637 symbols) keeps the time to produce one answer well under a second.
+   */
+  max_answer_length: 16 * 1024 * 1024,
+  frame_timeout_seconds: 30,
+  identify_timeout_seconds: 10,
+  /** 0: an identified client may stay quiet between frames as long as it likes. */
+  idle_timeout_seconds: 0,
+  max_connections: 64,
+  max_connections_per_address: 8,
+  max_auth_failures: 3,
+  auth_failure_window_seconds: 60,
+  ban_seconds: 5,
+  ban_max_seconds: 300,
+  emitter_progress_seconds: 60,
+} as const;
+
 const simSchema = z.strictObject({
-  symbols: z.number().int().positive().max(50_000_000).default(1_000_000),
+  symbols: z.number().int().positive().max(MAX_SIM_SYMBOLS).default(1_000_000),
   variance: z.number().positive().default(4),
   distance_km: z.number().nonnegative().default(10),
   loss_db_per_km: z.number().nonnegative().default(DEFAULT_LOSS_DB_PER_KM),
@@ -32,9 +59,23 @@ export const aliceConfigSchema = z
     port: z.number().int().min(0).max(65535).default(DEFAULT_PORT),
     serial_number: z.string().min(1).default('QOSST/0001'),
     ...sharedFields,
-    max_auth_failures: z.number().int().positive().default(3),
-    ban_seconds: z.number().nonnegative().default(300),
+    max_content_length_unidentified: z.number().int().positive().default(DEFAULT_LIMITS.max_content_length_unidentified),
+    max_buffered_bytes: z.number().int().positive().default(DEFAULT_LIMITS.max_buffered_bytes),
+    max_read_ahead_bytes: z.number().int().nonnegative().default(DEFAULT_LIMITS.max_read_ahead_bytes),
+    max_answer_length: z.number().int().positive().default(DEFAULT_LIMITS.max_answer_length),
+    frame_timeout_seconds: z.number().positive().default(DEFAULT_LIMITS.frame_timeout_seconds),
+    identify_timeout_seconds: z.number().positive().default(DEFAULT_LIMITS.identify_timeout_seconds),
+    idle_timeout_seconds: z.number().nonnegative().default(DEFAULT_LIMITS.idle_timeout_seconds),
+    max_connections: z.number().int().positive().default(DEFAULT_LIMITS.max_connections),
+    max_connections_per_address: z.number().int().positive().default(DEFAULT_LIMITS.max_connections_per_address),
+    max_auth_failures: z.number().int().positive().default(DEFAULT_LIMITS.max_auth_failures),
+    auth_failure_window_seconds: z.number().positive().default(DEFAULT_LIMITS.auth_failure_window_seconds),
+    ban_seconds: z.number().nonnegative().default(DEFAULT_LIMITS.ban_seconds),
+    ban_max_seconds: z.number().nonnegative().default(DEFAULT_LIMITS.ban_max_seconds),
+    allow_list: z.array(z.string().min(1)).default([]),
     emitter_wait_seconds: z.number().nonnegative().default(30),
+    stop_with_parent: z.boolean().default(true),
+    emitter_progress_seconds: z.number().positive().default(DEFAULT_LIMITS.emitter_progress_seconds),
     log_level: z.enum(LOG_LEVELS).default('info'),
     inspect: z.string().min(1).optional(),
     review_port: z.number().int().min(0).max(65535).optional(),
@@ -49,9 +90,23 @@ export type AliceConfigInput = z.input<typeof aliceConfigSchema>;
 /** Command-line options and the config key each sets (`--sim-symbols` -> `sim.symbols`). */
 const OPTIONS: Record<string, OptionSpec> = {
   ...SHARED_OPTIONS,
+  'max-content-length-unidentified': { type: 'string', key: 'max_content_length_unidentified', number: true },
+  'max-buffered-bytes': { type: 'string', key: 'max_buffered_bytes', number: true },
+  'max-read-ahead-bytes': { type: 'string', key: 'max_read_ahead_bytes', number: true },
+  'max-answer-length': { type: 'string', key: 'max_answer_length', number: true },
+  'frame-timeout-seconds': { type: 'string', key: 'frame_timeout_seconds', number: true },
+  'identify-timeout-seconds': { type: 'string', key: 'identify_timeout_seconds', number: true },
+  'idle-timeout-seconds': { type: 'string', key: 'idle_timeout_seconds', number: true },
+  'max-connections': { type: 'string', key: 'max_connections', number: true },
+  'max-connections-per-address': { type: 'string', key: 'max_connections_per_address', number: true },
   'max-auth-failures': { type: 'string', key: 'max_auth_failures', number: true },
+  'auth-failure-window-seconds': { type: 'string', key: 'auth_failure_window_seconds', number: true },
   'ban-seconds': { type: 'string', key: 'ban_seconds', number: true },
+  'ban-max-seconds': { type: 'string', key: 'ban_max_seconds', number: true },
+  'allow-list': { type: 'string', key: 'allow_list', list: true },
   'emitter-wait-seconds': { type: 'string', key: 'emitter_wait_seconds', number: true },
+  'no-stop-with-parent': { type: 'boolean', key: 'stop_with_parent', sets: false },
+  'emitter-progress-seconds': { type: 'string', key: 'emitter_progress_seconds', number: true },
   inspect: { type: 'string', key: 'inspect' },
   'review-port': { type: 'string', key: 'review_port', number: true },
   'sim-symbols': { type: 'string', key: 'sim.symbols', number: true },
@@ -82,20 +137,49 @@ Connection
                               (default ${QOSST_VERSIONS.join(',')})
   --header-order ORDER        deployed (header length first, as the Python peers)
                               or spec (digest length first, as the prose) (default deployed)
-  --max-content-length N      largest content accepted, in bytes (default ${DEFAULT_MAX_CONTENT_LENGTH})
+  --max-content-length N      largest content accepted from an identified client, in bytes
+                              (default ${DEFAULT_MAX_CONTENT_LENGTH})
+
+Limits (each logged when it fires)
+  --max-content-length-unidentified N
+                              largest content before identification (default ${DEFAULT_LIMITS.max_content_length_unidentified})
+  --max-buffered-bytes N      incoming bytes buffered across all connections; above it the
+                              connection with the oldest incomplete frame is closed
+                              (default ${DEFAULT_LIMITS.max_buffered_bytes})
+  --max-read-ahead-bytes N    frames read ahead per connection, in bytes, before its socket
+                              is paused (default ${DEFAULT_LIMITS.max_read_ahead_bytes})
+  --max-answer-length N       largest answer content; a PE_SYMBOLS_REQUEST whose answer could
+                              exceed it gets PE_SYMBOLS_ERROR (default ${DEFAULT_LIMITS.max_answer_length})
+  --frame-timeout-seconds N   time to complete a frame once its first byte arrived (default ${DEFAULT_LIMITS.frame_timeout_seconds})
+  --identify-timeout-seconds N
+                              time to identify after connecting (default ${DEFAULT_LIMITS.identify_timeout_seconds})
+  --idle-timeout-seconds N    an identified client silent this long is disconnected
+                              (default ${DEFAULT_LIMITS.idle_timeout_seconds}: never)
+  --max-connections N         connections at once (default ${DEFAULT_LIMITS.max_connections})
+  --max-connections-per-address N
+                              connections at once from one address (default ${DEFAULT_LIMITS.max_connections_per_address})
 
 Authentication
   --auth ALG                  none | ed25519 | falcon512 (default none)
   --secret-key FILE           Alice's secret key file (ed25519, falcon512)
   --peer-public-key FILE      Bob's public key file (ed25519, falcon512)
-  --max-auth-failures N       consecutive failures that mean a man-in-the-middle:
-                              logged as fatal, connection closed (default 3)
-  --ban-seconds N             how long such an address is then refused (default 300)
+  --max-auth-failures N       failures from one address, across its connections, within
+                              the window that mean a man-in-the-middle: logged as fatal,
+                              connection closed, address refused (default ${DEFAULT_LIMITS.max_auth_failures})
+  --auth-failure-window-seconds N
+                              the window (default ${DEFAULT_LIMITS.auth_failure_window_seconds})
+  --ban-seconds N             first refusal; each further one doubles (default ${DEFAULT_LIMITS.ban_seconds})
+  --ban-max-seconds N         longest refusal (default ${DEFAULT_LIMITS.ban_max_seconds})
+  --allow-list A,B            addresses never refused (their connection is still closed)
 
 Emitter
   --emitter-wait-seconds N    how long a QIE_REQUEST waits for another session to
                               release the emitter before ABORT (default 30)
-  --sim-symbols N             simulated frame size in symbols (default 1000000)
+  --emitter-progress-seconds N
+                              a session holding the emitter must send its next request
+                              within this time, or Alice aborts its frame (emission
+                              stopped) and frees the emitter (default ${DEFAULT_LIMITS.emitter_progress_seconds})
+  --sim-symbols N             simulated frame size in symbols (default 1000000, at most 1000000)
   --sim-variance VA           modulation variance per quadrature, shot-noise units;
                               n_photon = VA/2 (default 4)
   --sim-dsp-delay-ms N        simulated DSP time per frame (default 0)
@@ -122,6 +206,12 @@ Logs and inspection
 
   --config FILE               TOML configuration file
   -h, --help                  this help
+
+Stopping
+  SIGINT, SIGTERM, SIGHUP, or the parent process going away (npm, a shell, a supervisor):
+  emission stopped, sockets closed, exit within 2 s.
+  --no-stop-with-parent       keep running when the parent process exits (config:
+                              stop_with_parent = false), e.g. under nohup
 
 Exit codes: 0 after SIGINT/SIGTERM (emission stopped, sockets closed),
 2 for an invalid option or configuration (the message names the key).`;

@@ -16,16 +16,34 @@ import { FrameDecoder, type Decoded, type FrameOptions } from '../protocol/frame
 import { validateContent } from '../protocol/schemas.ts';
 import type { AliceSessionBackend } from './backend.ts';
 import { aliceEffects } from './effects.ts';
+import type { BudgetMember, BufferBudget } from './buffer-budget.ts';
+import { boundAnswer, cut } from './echo.ts';
 import type { EmitterLock } from './emitter-lock.ts';
+import type { FailureVerdict } from './suspects.ts';
 
 export interface ConnectionSettings {
   auth: Authenticator;
   frame: FrameOptions;
   serialNumber: string;
   versions: readonly string[];
-  /** Consecutive authentication failures after which a man-in-the-middle is suspected. */
-  maxAuthFailures: number;
   emitterWaitMs: number;
+  limits: ConnectionLimits;
+}
+
+/** Per-connection bounds (README, "Limits"); each is logged when it fires. */
+export interface ConnectionLimits {
+  /** Content limit until the client is identified (`frame.maxContentLength` afterwards). */
+  maxContentLengthUnidentified: number;
+  /** Bytes of decoded frames waiting behind the request being answered before the socket is paused. */
+  readAheadBytes: number;
+  frameTimeoutMs: number;
+  identifyTimeoutMs: number;
+  /** 0: none. */
+  idleTimeoutMs: number;
+  /** A session holding the emitter must send its next request within this time. */
+  emitterProgressMs: number;
+  /** Largest answer content (PE_SYMBOLS_RESPONSE is refused beyond it). */
+  maxAnswerLength: number;
 }
 
 export interface MessageEvent {
@@ -46,17 +64,21 @@ export interface SessionObserver {
 }
 
 export interface ConnectionHooks {
-  /** A man-in-the-middle is suspected: the server refuses the address for a while. */
-  onSuspectedAttack(address: string): void;
+  /** An authentication failure from this connection's address: counted across connections. */
+  onAuthFailure(address: string): FailureVerdict;
+  /** Every connection's buffered bytes share one budget. */
+  budget: BufferBudget;
   onClosed(connection: AliceConnection): void;
   observer?: SessionObserver;
   inspect?: Observer<InspectionEvent> | ((event: InspectionEvent) => void);
 }
 
-/** Frames read ahead while a request is being answered; beyond it the socket is paused. */
+/** Frames read ahead while a request is being answered; beyond it (or beyond the byte bound) the socket is paused. */
 const READ_AHEAD = 16;
 
-export class AliceConnection {
+const frameSize = (d: Decoded) => (d.ok || d.frame ? (d.ok ? d.frame : d.frame!).contentBytes.length + 4 : 0);
+
+export class AliceConnection implements BudgetMember {
   readonly actor: Actor<AliceMachine>;
   private readonly decoder: FrameDecoder;
   private readonly channel: Channel;
@@ -65,7 +87,14 @@ export class AliceConnection {
   private draining = false;
   private closed = false;
   private finished = false;
-  private authFailures = 0;
+  /** Set when Alice has decided to close: nothing queued behind the decision is processed. */
+  private closing = false;
+  private queuedBytes = 0;
+  private everIdentified = false;
+  frameStartedAt: number | null = null;
+  /** The session's state when its emitter timer was armed; null when it does not hold the emitter. */
+  private emitterState: string | null = null;
+  private readonly timers: { identify?: NodeJS.Timeout; frame?: NodeJS.Timeout; emitter?: NodeJS.Timeout } = {};
   readonly peer: string;
 
   constructor(
@@ -79,7 +108,7 @@ export class AliceConnection {
     private readonly hooks: ConnectionHooks,
   ) {
     this.peer = `${socket.remoteAddress}:${socket.remotePort}`;
-    this.decoder = new FrameDecoder(settings.frame);
+    this.decoder = new FrameDecoder({ ...settings.frame, maxContentLength: settings.limits.maxContentLengthUnidentified });
     this.channel = new Channel('alice', settings.auth, { headerOrder: settings.frame.headerOrder });
     const effects = aliceEffects({
       backend,
@@ -87,6 +116,7 @@ export class AliceConnection {
       owner: id,
       emitterWaitMs: settings.emitterWaitMs,
       closed: () => this.closed,
+      maxAnswerLength: settings.limits.maxAnswerLength,
     });
     this.actor = createActor(machine.provide({ actors: effects }), {
       input: { serialNumber: settings.serialNumber, versions: settings.versions },
@@ -105,8 +135,12 @@ export class AliceConnection {
     socket.on('end', () => this.endOfStream());
     socket.on('error', (error) => this.log.warn({ err: error.message }, 'socket error'));
     socket.on('close', () => void this.close());
+    socket.on('timeout', () => this.idle());
+    this.timers.identify = setTimeout(
+      () => this.shut(`not identified within ${settings.limits.identifyTimeoutMs} ms of connecting (identify_timeout_seconds)`),
+      settings.limits.identifyTimeoutMs,
+    );
   }
-
 
   private readonly closeListeners: (() => void)[] = [];
 
@@ -115,20 +149,74 @@ export class AliceConnection {
     this.socket.destroy();
   }
 
+  /** Alice decides to close: logged, frames already queued are dropped, the socket destroyed. */
+  private shut(reason: string, level: 'warn' | 'fatal' = 'warn'): void {
+    if (this.closing || this.closed) return;
+    this.closing = true;
+    this.log[level]({ peer: this.peer, reason }, 'closing the connection');
+    this.queue.length = 0;
+    this.socket.destroy();
+  }
+
+  evict(reason: string): void {
+    this.shut(reason);
+  }
+
   onClosedOnce(listener: () => void): void {
     if (this.finished) listener();
     else this.closeListeners.push(listener);
   }
 
   private receive(chunk: Buffer): void {
-    for (const decoded of this.decoder.push(chunk)) this.queue.push(decoded);
-    if (this.queue.length > READ_AHEAD) this.socket.pause();
+    if (this.closing) return;
+    for (const decoded of this.decoder.push(chunk)) {
+      this.queue.push(decoded);
+      this.queuedBytes += frameSize(decoded);
+    }
+    if ((this.queue.length > READ_AHEAD || this.queuedBytes > this.settings.limits.readAheadBytes) && !this.socket.isPaused()) {
+      this.log.info({ frames: this.queue.length, bytes: this.queuedBytes }, 'read-ahead limit reached (max_read_ahead_bytes): socket paused');
+      this.socket.pause();
+    }
+    this.account();
     this.drain();
+  }
+
+  /** What this connection buffers, for the shared budget; the frame timer runs while a frame is incomplete. */
+  private account(): void {
+    if (this.closing || this.closed) return;
+    if (this.decoder.inFrame) {
+      if (this.frameStartedAt === null) {
+        this.frameStartedAt = Date.now();
+        this.timers.frame = setTimeout(() => this.frameTimeout(), this.settings.limits.frameTimeoutMs);
+      }
+    } else if (this.frameStartedAt !== null) {
+      this.frameStartedAt = null;
+      clearTimeout(this.timers.frame);
+    }
+    this.hooks.budget.set(this, this.decoder.bufferedBytes + this.queuedBytes);
+  }
+
+  private frameTimeout(): void {
+    // A frame we stopped reading (read-ahead) is not the client's fault: wait again.
+    if (this.socket.isPaused()) {
+      this.timers.frame = setTimeout(() => this.frameTimeout(), this.settings.limits.frameTimeoutMs);
+      return;
+    }
+    const { frameTimeoutMs } = this.settings.limits;
+    this.shut(`frame not completed within ${frameTimeoutMs} ms of its first byte (${this.decoder.bufferedBytes} bytes received; frame_timeout_seconds)`);
+  }
+
+  /** The socket's inactivity timer, armed once identified when idle_timeout_seconds is set. */
+  private idle(): void {
+    if (this.awaitingAnswer) return;
+    this.shut(`identified client silent for ${this.settings.limits.idleTimeoutMs} ms (idle_timeout_seconds)`);
   }
 
   /** A fault of ours must end this session, never the daemon: the frame is discarded as for a vanished client. */
   private fault(error: unknown): void {
     this.log.error({ err: (error as Error).message, stack: (error as Error).stack }, 'internal error: session closed');
+    this.closing = true;
+    this.queue.length = 0;
     this.socket.destroy();
   }
 
@@ -141,8 +229,13 @@ export class AliceConnection {
     if (this.draining) return;
     this.draining = true;
     try {
-      while (!this.awaitingAnswer && !this.closed && this.queue.length > 0) this.handle(this.queue.shift()!);
-      if (this.queue.length === 0 && this.socket.isPaused()) this.socket.resume();
+      while (!this.awaitingAnswer && !this.closed && !this.closing && this.queue.length > 0) {
+        const decoded = this.queue.shift()!;
+        this.queuedBytes -= frameSize(decoded);
+        this.handle(decoded);
+      }
+      this.account();
+      if (this.queue.length === 0 && this.socket.isPaused() && !this.closing) this.socket.resume();
     } catch (error) {
       this.fault(error);
     } finally {
@@ -153,44 +246,42 @@ export class AliceConnection {
   private handle(decoded: Decoded): void {
     const inbound = this.channel.open(decoded);
     switch (inbound.kind) {
-      case 'fatal':
-        this.log.warn({ reason: inbound.reason }, 'unreadable stream: closing the connection');
-        this.socket.destroy();
+      case 'fatal': {
+        const key = this.decoder.maxContentLength === this.settings.frame.maxContentLength ? 'max_content_length' : 'max_content_length_unidentified';
+        this.shut(`unreadable stream: ${inbound.reason}${inbound.reason.includes('exceeds the limit') ? ` (${key})` : ''}`);
         return;
-      case 'authentication-failure':
+      }
+      case 'authentication-failure': {
         this.logIn(inbound.code);
-        this.authFailures++;
-        if (this.authFailures >= this.settings.maxAuthFailures) {
-          this.log.fatal(
-            { peer: this.peer, failures: this.authFailures, reason: inbound.reason },
-            'man-in-the-middle suspected: consecutive authentication failures; closing and refusing this address',
-          );
-          this.hooks.onSuspectedAttack(this.socket.remoteAddress ?? '');
-          this.socket.destroy();
+        const verdict = this.hooks.onAuthFailure(this.socket.remoteAddress ?? '');
+        if (verdict.suspected) {
+          const refusal = verdict.banMs > 0 ? `address refused for ${verdict.banMs} ms` : 'address on the allow-list: not refused';
+          this.shut(`man-in-the-middle suspected: ${verdict.failures} authentication failures from this address (${inbound.reason}); ${refusal}`, 'fatal');
           return;
         }
-        this.log.warn({ reason: inbound.reason, failures: this.authFailures }, 'authentication failed');
+        this.log.warn({ reason: inbound.reason, failures: verdict.failures }, 'authentication failed');
         this.toMachine({ type: 'AUTHENTICATION_FAILED', code: inbound.code, reason: inbound.reason });
         return;
+      }
       case 'unknown-code':
-        this.authFailures = 0;
         this.logIn(inbound.code);
         this.send('UNKOWN_COMMAND', { code: inbound.code });
+        this.afterAnswer();
         return;
       case 'invalid-frame':
-        this.authFailures = 0;
         this.logIn(inbound.code);
-        this.log.warn({ code: inbound.code, reason: inbound.reason }, 'invalid frame');
+        this.log.warn({ code: inbound.code, reason: cut(inbound.reason) }, 'invalid frame');
         this.send('INVALID_CONTENT', { code: inbound.code, error_message: inbound.reason });
+        this.afterAnswer();
         return;
       case 'message': {
-        this.authFailures = 0;
         const { name, code, content } = inbound.message;
         this.logIn(code);
         const valid = validateContent(name, content);
         if (!valid.ok) {
-          this.log.warn({ code, error: valid.error }, 'invalid content');
+          this.log.warn({ code, error: cut(valid.error) }, 'invalid content');
           this.send('INVALID_CONTENT', { code, error_message: valid.error });
+          this.afterAnswer();
           return;
         }
         this.toMachine({ type: name, name, code, content: valid.content as Record<string, unknown> | null });
@@ -212,16 +303,54 @@ export class AliceConnection {
     }
     this.awaitingAnswer = false;
     if (this.actor.getSnapshot().status === 'done') {
+      // Disconnected: whatever the client sent after DISCONNECTION is not read.
+      this.closing = true;
+      this.queue.length = 0;
       this.socket.end();
       return;
     }
+    this.afterAnswer();
     this.drain();
   }
 
+  /** After each answer: the content limit follows identification, and the emitter's holder must keep going. */
+  private afterAnswer(): void {
+    if (this.closing || this.closed) return;
+    const { identified } = this.actor.getSnapshot().context;
+    const { limits } = this.settings;
+    this.decoder.maxContentLength = identified ? this.settings.frame.maxContentLength! : limits.maxContentLengthUnidentified;
+    if (identified && !this.everIdentified) {
+      this.everIdentified = true;
+      clearTimeout(this.timers.identify);
+      if (limits.idleTimeoutMs > 0) this.socket.setTimeout(limits.idleTimeoutMs);
+    }
+    // Progress is a change of state: answered requests that leave the frame where it is do not count.
+    const state = this.lock.owner === this.id ? JSON.stringify(this.actor.getSnapshot().value) : null;
+    if (state !== this.emitterState) {
+      clearTimeout(this.timers.emitter);
+      this.emitterState = state;
+      if (state !== null) this.timers.emitter = setTimeout(() => this.emitterStalled(), limits.emitterProgressMs);
+    }
+  }
+
+  /** The emitter's holder made no progress for too long: Alice aborts its frame (emission stopped), freeing the emitter. */
+  private emitterStalled(): void {
+    if (this.closing || this.closed || this.lock.owner !== this.id) return;
+    // The backend is still working on a request: its answer comes first.
+    if (this.awaitingAnswer) {
+      this.timers.emitter = setTimeout(() => this.emitterStalled(), 100);
+      return;
+    }
+    this.emitterState = null;
+    const reason = `no progress for ${this.settings.limits.emitterProgressMs} ms while holding the emitter (emitter_progress_seconds)`;
+    this.log.warn({ peer: this.peer, reason }, 'aborting the frame: the emitter is released');
+    this.toMachine({ type: 'STALLED', reason });
+  }
+
   private send(name: MessageName, content: object | null): void {
-    if (this.closed) return;
+    if (this.closed || this.closing) return;
     const code = CODES[name].code;
-    this.socket.write(this.channel.seal(code, content));
+    this.socket.write(this.channel.seal(code, boundAnswer(name, content)));
     this.log.info({ dir: 'out', code, name, phase: CODES[name].phase }, `→ ${name}`);
     this.hooks.observer?.message({ session: this.id, direction: 'out', name, code, phase: CODES[name].phase, time: Date.now() });
   }
@@ -238,6 +367,8 @@ export class AliceConnection {
     if (this.closed) return;
     this.closed = true;
     this.queue.length = 0;
+    for (const timer of Object.values(this.timers)) clearTimeout(timer);
+    this.hooks.budget.remove(this);
     this.actor.stop();
     try {
       await this.backend.discardFrame();

@@ -17,14 +17,14 @@ export interface StartAliceOptions {
   config?: AliceConfigInput;
   /** The hardware; the simulated emitter, set up by `config.sim`, otherwise. */
   backend?: AliceBackend;
+  /** The simulated emitter's fibre (an in-memory one, in tests); a TCP fibre server on `sim.fibre_port` otherwise. */
+  fibre?: FibreInput;
   /** Where the daemon logs; otherwise standard error at `config.log_level` in `config.log_format`. */
   log?: Logger;
   /** Told when a session opens, changes state, sends or receives a message, closes; any method may be left out. */
   observer?: Partial<SessionObserver>;
   /** The statecharts' inspection events (see `createInspection`). */
   inspect?: AliceServerOptions['inspect'];
-  /** The simulated emitter's fibre (an in-memory one, in tests); a TCP fibre server otherwise. */
-  fibre?: FibreInput;
 }
 
 export interface AliceDaemon {
@@ -94,12 +94,18 @@ export async function startAlice(options: StartAliceOptions = {}): Promise<Alice
     secretKeyFile: config.secret_key,
     peerPublicKeyFile: config.peer_public_key,
   });
-  // The simulated emitter's light leaves through a TCP fibre unless the caller brings its own backend or fibre.
-  const fibreServer = options.backend || options.fibre ? undefined : await FibreServer.listen(config.host, fibrePortOf(config));
-  const backend = options.backend ?? simulatedBackend(config, options.fibre ?? fibreServer);
   const review =
     config.review_port === undefined ? undefined : new ReviewServer({ port: config.review_port, log, diagrams: stateDiagrams() });
   const reviewPort = review ? (await review.listen()).port : undefined;
+  // The simulated emitter's light leaves through a TCP fibre unless the caller brings its own backend or fibre.
+  const fibreServer =
+    options.backend || options.fibre
+      ? undefined
+      : await FibreServer.listen(config.host, fibrePortOf(config)).catch(async (error: unknown) => {
+          await review?.close();
+          throw error;
+        });
+  const backend = options.backend ?? simulatedBackend(config, options.fibre ?? fibreServer);
   const server = new AliceServer({
     host: config.host,
     port: config.port,
@@ -107,9 +113,26 @@ export async function startAlice(options: StartAliceOptions = {}): Promise<Alice
     frame: { headerOrder: config.header_order, maxContentLength: config.max_content_length },
     serialNumber: config.serial_number,
     versions: config.versions,
-    maxAuthFailures: config.max_auth_failures,
-    banMs: config.ban_seconds * 1000,
     emitterWaitMs: config.emitter_wait_seconds * 1000,
+    limits: {
+      maxContentLengthUnidentified: Math.min(config.max_content_length_unidentified, config.max_content_length),
+      readAheadBytes: config.max_read_ahead_bytes,
+      frameTimeoutMs: config.frame_timeout_seconds * 1000,
+      identifyTimeoutMs: config.identify_timeout_seconds * 1000,
+      idleTimeoutMs: config.idle_timeout_seconds * 1000,
+      emitterProgressMs: config.emitter_progress_seconds * 1000,
+      maxAnswerLength: config.max_answer_length,
+    },
+    suspects: {
+      maxFailures: config.max_auth_failures,
+      windowMs: config.auth_failure_window_seconds * 1000,
+      banMs: config.ban_seconds * 1000,
+      banMaxMs: Math.max(config.ban_max_seconds, config.ban_seconds) * 1000,
+      allowList: config.allow_list,
+    },
+    maxBufferedBytes: config.max_buffered_bytes,
+    maxConnections: config.max_connections,
+    maxConnectionsPerAddress: config.max_connections_per_address,
     backend,
     log,
     observer: fanOut([review, options.observer]),
@@ -123,10 +146,10 @@ export async function startAlice(options: StartAliceOptions = {}): Promise<Alice
   return {
     port: bound.port,
     address: bound.address,
+    fibrePort: fibreServer?.port,
     reviewPort,
     server,
     backend,
-    fibrePort: fibreServer?.port,
     close: async () => {
       await server.close();
       await fibreServer?.close();

@@ -19,7 +19,19 @@ export interface EffectsContext {
   emitterWaitMs: number;
   /** True once the connection is gone: anything switched on afterwards is switched off again. */
   closed: () => boolean;
+  /** Largest answer content, in bytes. */
+  maxAnswerLength: number;
 }
+
+/**
+ * Worst case per index in PE_SYMBOLS_RESPONSE: two floats in Python's repr,
+ * up to 24 characters each (`-1.2345678901234567e-100`), each with ", ".
+ */
+const SYMBOL_BYTES = 2 * (24 + 2);
+const SYMBOLS_OVERHEAD = 64;
+
+/** How many symbols an answer of at most `maxAnswerLength` bytes surely holds. */
+export const symbolsPerAnswer = (maxAnswerLength: number) => Math.max(0, Math.floor((maxAnswerLength - SYMBOLS_OVERHEAD) / SYMBOL_BYTES));
 
 type Content<N extends MessageName> = NonNullable<ContentOf<N>>;
 const contentOf = <N extends MessageName>(input: EffectInput, _name: N) => input.request.content as Content<N>;
@@ -96,13 +108,19 @@ export function aliceEffects(ctx: EffectsContext): Record<EffectName, EffectLogi
         return { answer: 'QIE_ENDED' };
       }),
     ),
-    symbols: effect((input) =>
-      andThen(backend.symbols(contentOf(input, 'PE_SYMBOLS_REQUEST').indices), (r): EffectOutput =>
+    symbols: effect((input) => {
+      const { indices } = contentOf(input, 'PE_SYMBOLS_REQUEST');
+      const most = symbolsPerAnswer(ctx.maxAnswerLength);
+      if (indices.length > most) {
+        const error_message = `${indices.length} indices: the answer could exceed Alice's answer limit of ${ctx.maxAnswerLength} bytes; ask for at most ${most} at a time.`;
+        return { answer: 'PE_SYMBOLS_ERROR', content: { error_message } };
+      }
+      return andThen(backend.symbols(indices), (r): EffectOutput =>
         r.ok
           ? { answer: 'PE_SYMBOLS_RESPONSE', content: { symbols_real: r.real, symbols_imag: r.imag } }
           : { answer: 'PE_SYMBOLS_ERROR', content: { error_message: r.message } },
-      ),
-    ),
+      );
+    }),
     photonNumber: effect(() => andThen(backend.photonNumber(), (n_photon) => ({ answer: 'PE_NPHOTON_RESPONSE', content: { n_photon } }))),
     approveEstimation: effect((input) =>
       andThen(backend.approveEstimation(contentOf(input, 'PE_FINISHED')), (v) => verdict(v, 'PE_APPROVED', 'PE_DENIED', 'deny_message')),

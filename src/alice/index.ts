@@ -13,5 +13,6 @@ export type {
   SymbolsResult,
   Verdict,
 } from './backend.ts';
+export { reviewEstimation, type EstimationPolicy } from './estimation-policy.ts';
 export { DEFAULT_PORT, aliceConfigSchema, type AliceConfig, type AliceConfigInput } from './config.ts';
 export { ConfigError } from '../config.ts';

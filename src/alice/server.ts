@@ -1,6 +1,7 @@
 /**
  * Alice's TCP server: one session actor per connection, a shared emitter,
- * and a refusal list for addresses suspected of a man-in-the-middle attack.
+ * a shared budget for buffered input, connection caps, and a refusal list
+ * for addresses suspected of a man-in-the-middle attack.
  */
 import { once } from 'node:events';
 import { createServer, type AddressInfo, type Server, type Socket } from 'node:net';
@@ -8,15 +9,21 @@ import type { Logger } from 'pino';
 import { aliceSessionMachine } from '../../machines/alice-session.ts';
 import type { AliceBackend } from './backend.ts';
 import { AliceConnection, type ConnectionHooks, type ConnectionSettings, type MessageEvent, type SessionObserver } from './connection.ts';
+import { BufferBudget } from './buffer-budget.ts';
 import { EmitterLock } from './emitter-lock.ts';
+import { SuspectList, type SuspectPolicy } from './suspects.ts';
 
 export interface AliceServerOptions extends ConnectionSettings {
   host: string;
   port: number;
   backend: AliceBackend;
   log: Logger;
-  /** How long an address suspected of an attack is refused. */
-  banMs: number;
+  /** The man-in-the-middle defence. */
+  suspects: SuspectPolicy;
+  /** Incoming bytes buffered across all connections. */
+  maxBufferedBytes: number;
+  maxConnections: number;
+  maxConnectionsPerAddress: number;
   observer?: ConnectionHooks['observer'];
   inspect?: ConnectionHooks['inspect'];
 }
@@ -27,10 +34,14 @@ export class AliceServer {
   private readonly server: Server;
   private readonly lock = new EmitterLock();
   private readonly connections = new Set<AliceConnection>();
-  private readonly banned = new Map<string, number>();
+  private readonly suspects: SuspectList;
+  private readonly budget: BufferBudget;
+  private readonly perAddress = new Map<string, number>();
   private nextId = 1;
 
   constructor(private readonly options: AliceServerOptions) {
+    this.suspects = new SuspectList(options.suspects);
+    this.budget = new BufferBudget(options.maxBufferedBytes);
     this.server = createServer((socket) => this.accept(socket));
     this.server.on('error', (error) => options.log.error({ err: error.message }, 'server error'));
   }
@@ -54,11 +65,12 @@ export class AliceServer {
   }
 
   isBanned(address: string): boolean {
-    const until = this.banned.get(address);
-    if (until === undefined) return false;
-    if (Date.now() < until) return true;
-    this.banned.delete(address);
-    return false;
+    return this.suspects.isBanned(address);
+  }
+
+  /** Incoming bytes buffered across all connections now. */
+  get bufferedBytes(): number {
+    return this.budget.used;
   }
 
   /** Stops accepting, closes every session (emission stopped), releases the hardware. */
@@ -72,11 +84,28 @@ export class AliceServer {
     this.options.log.info('Alice stopped');
   }
 
+  /** Why a new connection from `address` is refused, or null. */
+  private refusal(address: string): string | null {
+    const { maxConnections, maxConnectionsPerAddress } = this.options;
+    if (this.isBanned(address)) return 'address suspected of a man-in-the-middle attack';
+    if (this.connections.size >= maxConnections) return `${maxConnections} connections already (max_connections)`;
+    const mine = this.perAddress.get(address) ?? 0;
+    if (mine >= maxConnectionsPerAddress) return `${mine} connections from this address already (max_connections_per_address)`;
+    return null;
+  }
+
+  private count(address: string, delta: number): void {
+    const n = (this.perAddress.get(address) ?? 0) + delta;
+    if (n > 0) this.perAddress.set(address, n);
+    else this.perAddress.delete(address);
+  }
+
   private accept(socket: Socket): void {
     const address = socket.remoteAddress ?? '';
     const { log } = this.options;
-    if (this.isBanned(address)) {
-      log.warn({ peer: address }, 'connection refused: address suspected of a man-in-the-middle attack');
+    const refusal = this.refusal(address);
+    if (refusal !== null) {
+      log.warn({ peer: `${address}:${socket.remotePort}` }, `connection refused: ${refusal}`);
       socket.destroy();
       return;
     }
@@ -87,12 +116,17 @@ export class AliceServer {
     try {
       const backend = this.options.backend.openSession({ id, peer });
       const connection = new AliceConnection(id, socket, aliceSessionMachine, backend, this.lock, this.options, sessionLog, {
-        onSuspectedAttack: (a) => this.banned.set(a, Date.now() + this.options.banMs),
-        onClosed: (c) => this.connections.delete(c),
+        onAuthFailure: (a) => this.suspects.failure(a),
+        budget: this.budget,
+        onClosed: (c) => {
+          this.connections.delete(c);
+          this.count(address, -1);
+        },
         observer: this.options.observer,
         inspect: this.options.inspect,
       });
       this.connections.add(connection);
+      this.count(address, +1);
     } catch (error) {
       sessionLog.error({ err: (error as Error).message }, 'could not open the session');
       socket.destroy();

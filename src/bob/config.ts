@@ -148,8 +148,15 @@ export const RUN_HELP = `qosst-bob run: runs frames against Alice with the simul
 Usage: npm run bob -- run [--frames N] [--json] [options]
 
 Each frame: identification if needed, initialization (adopting Alice's
-configuration after INITIALIZATION_PROPOSAL), quantum information exchange,
-parameter estimation, error correction, privacy amplification, end of frame.
+configuration after INITIALIZATION_PROPOSAL), quantum information exchange
+(the simulated detector measures the light of Alice's simulated fibre),
+parameter estimation from the symbols Alice reveals and the detector's
+calibration, error correction, privacy amplification, end of frame. When a
+frame ends Bob prints what he measured: the transmittance with its
+confidence interval and the distance it implies, the excess noise, the
+electronic noise, and the key rate (at the worst case of the confidence
+region, as sent in PE_FINISHED; at the point estimates; and the configured
+link's theoretical rate).
 Progress shows the frame number, its phase and the elapsed time (one line
 rewritten on a terminal, one line per phase otherwise); a summary table
 follows: frames attempted, completed, denied and aborted, key bits, errors.
@@ -161,7 +168,10 @@ Ctrl-C finishes the current frame, then disconnects (twice: quit at once).
   --inspect TARGET            stream Bob's statechart to Stately's inspector: sky
                               (online, prints the live URL) or ws://host:port
   --json                      only the summary, as one JSON object:
-                              {"frames":{"attempted","completed","denied","aborted"},
+                              {"counts":{"attempted","completed","denied","aborted"},
+                               "frames":[{"frame","frame_uuid","status","key_bits",
+                                 "measured":{"transmittance","excess_noise",
+                                 "electronic_noise","key_rate",...}}],
                                "keyBits","errors":[...],"interrupted","elapsedMs"}
 
 ${COMMON_OPTIONS}

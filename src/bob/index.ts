@@ -5,8 +5,11 @@
 export { BobSession, connect, type Answer, type ConnectOptions, type SessionEvents } from './session.ts';
 export { FrameFailedError, runFrame, type FramePhase, type FrameResult, type RunFrameOptions } from './run-frame.ts';
 export {
+  formatMeasurement,
   runFrames,
   type FrameError,
+  type FrameMeasurement,
+  type FrameSummary,
   type FrameProgress,
   type ProgressPhase,
   type RunFramesOptions,
@@ -24,4 +27,4 @@ export {
   RefusedError,
   VersionError,
 } from './errors.ts';
-export type { BobBackend, EstimationInput } from './backend.ts';
+export type { BobBackend, EstimationInput, EstimationReport } from './backend.ts';

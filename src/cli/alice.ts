@@ -31,17 +31,35 @@ try {
   process.exit(2);
 }
 
+/** A stop that cannot finish in time (a hung backend) still ends the process. */
+const STOP_DEADLINE_MS = 2000;
+/** How often the parent is checked for. */
+const PARENT_POLL_MS = 500;
+
 let stopping = false;
-async function stop(signal: string): Promise<void> {
+async function stop(why: string): Promise<void> {
   if (stopping) return;
   stopping = true;
-  log.info({ signal }, 'stopping: emission off, sockets closed');
+  log.info({ why }, 'stopping: emission off, sockets closed');
+  setTimeout(() => {
+    log.error({ deadlineMs: STOP_DEADLINE_MS }, 'stopping took too long: exiting anyway');
+    process.exit(1);
+  }, STOP_DEADLINE_MS).unref();
   await daemon.close();
   await inspection?.stop();
   process.exit(0);
 }
 process.on('SIGINT', () => void stop('SIGINT'));
 process.on('SIGTERM', () => void stop('SIGTERM'));
+process.on('SIGHUP', () => void stop('SIGHUP'));
+if (config.stop_with_parent) {
+  // Whoever started us (npm, a shell, a test) is gone: we are reparented, or our IPC channel closes.
+  const parent = process.ppid;
+  setInterval(() => {
+    if (process.ppid !== parent) void stop(`parent process ${parent} exited`);
+  }, PARENT_POLL_MS).unref();
+  process.on('disconnect', () => void stop('parent process closed the IPC channel'));
+}
 // An operator (or the benchmark) asks how the daemon is doing: CPU time in µs since it started, memory, live sessions.
 process.on('SIGUSR2', () =>
   log.info({ cpu: process.cpuUsage(), rss: process.memoryUsage.rss(), sessions: daemon.server.sessions.size }, 'status'),

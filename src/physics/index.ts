@@ -1,8 +1,8 @@
 /**
- * `qosst-control/physics`: the GG02 link model in shot-noise units, the
- * asymptotic key rate and the covariance-method estimators. Pure functions.
+ * `qosst-control/physics`: the CV-QKD model (GG02, heterodyne, trusted
+ * detector, reverse reconciliation; shot-noise units): key rate, fibre
+ * loss, parameter estimation. What is not listed here is internal.
  */
-export { DEFAULT_LOSS_DB_PER_KM, distanceFromTransmittance, transmittanceFromDistance } from './fibre-loss.ts';
 export {
   holevoBound,
   mutualInformation,
@@ -13,4 +13,5 @@ export {
   type LinkParameters,
   type SymplecticEigenvalues,
 } from './key-rate.ts';
+export { DEFAULT_LOSS_DB_PER_KM, distanceFromTransmittance, transmittanceFromDistance } from './fibre-loss.ts';
 export { estimateParameters, type Estimate, type EstimationInput as ParameterEstimationInput, type Interval, type Quadratures } from './estimation.ts';

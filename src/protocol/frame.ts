@@ -126,7 +126,8 @@ export class FrameDecoder {
   private head = 0;
   private buffered = 0;
   private readonly headerFirst: boolean;
-  private readonly maxContentLength: number;
+  /** Checked when a frame's header is read; a session may raise it once its peer is identified. */
+  maxContentLength: number;
   private failed = false;
   // Lengths of the frame in progress, known once its fixed header (and then its JSON header) is read.
   private sigLength = -1;
@@ -141,6 +142,11 @@ export class FrameDecoder {
   /** Bytes received but not yet part of a decoded frame. */
   get bufferedBytes(): number {
     return this.buffered;
+  }
+
+  /** True between a frame's first byte and its last. */
+  get inFrame(): boolean {
+    return this.buffered > 0 || this.sigLength >= 0;
   }
 
   push(chunk: Buffer): Decoded[] {

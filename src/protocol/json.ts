@@ -150,7 +150,8 @@ function parseSlow(text: string, tokens: Map<string, number>, integralFloats: bo
     }
     return n;
   };
-  const value = losslessParse(text, null, parseNumber);
+  // Duplicate keys: the last wins, as with JSON.parse and Python's json.
+  const value = losslessParse(text, null, { parseNumber, onDuplicateKey: ({ newValue }) => newValue });
   return (boxed ? unbox(value) : value) as JsonValue;
 }
 

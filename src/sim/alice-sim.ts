@@ -18,6 +18,7 @@ import type {
   SymbolsResult,
   Verdict,
 } from '../alice/backend.ts';
+import { quoteValue } from '../alice/echo.ts';
 import { reviewEstimation } from '../alice/estimation-policy.ts';
 import { DEFAULT_LOSS_DB_PER_KM } from '../physics/fibre-loss.ts';
 import { pyStringify } from '../protocol/json.ts';
@@ -38,9 +39,16 @@ interface ParameterDefinition {
   expected: string;
 }
 
+/** The simulated emitter's largest frame: generating it blocks the event loop for about 0.5 s. */
+export const MAX_SIM_SYMBOLS = 1_000_000;
+
 const PARAMETERS = {
   'qi.frame.roll_off': { alias: 'roll_off', schema: z.number().min(0).max(1), expected: 'a number in [0, 1]' },
-  'qi.frame.num_symbols': { alias: 'num_symbols', schema: z.number().int().positive(), expected: 'a positive integer' },
+  'qi.frame.num_symbols': {
+    alias: 'num_symbols',
+    schema: z.number().int().positive().max(MAX_SIM_SYMBOLS),
+    expected: `a positive integer up to ${MAX_SIM_SYMBOLS}`,
+  },
   'qi.frame.variance': { alias: 'variance', schema: z.number().positive(), expected: 'a positive number' },
   'qi.emitter.serial_number': { schema: z.string().min(1), expected: 'a non-empty string' },
 } as const satisfies Record<string, ParameterDefinition>;
@@ -131,13 +139,7 @@ export interface SimulatedAliceSession extends AliceSessionBackend {
   currentFrame(): Readonly<AliceFrame> | null;
 }
 
-function show(value: unknown): string {
-  try {
-    return pyStringify(value);
-  } catch {
-    return String(value);
-  }
-}
+const show = (value: unknown) => quoteValue(value, pyStringify);
 
 /** <n> = (Var x + Var p) / 4 in SNU (vacuum variance 1; Laudenbach et al. 2018, section 2.1). */
 function meanPhotonNumber(real: Float64Array, imag: Float64Array): number {
@@ -289,6 +291,7 @@ export function createSimulatedAlice(options: SimulatedAliceOptions = {}, fibre?
     symbols(indices: readonly number[]): Awaitable<SymbolsResult> {
       return settled(() => {
         const { real, imag, revealed } = this.requireFrame();
+        if (indices.length > real.length) return { ok: false, message: `${indices.length} indices for a frame of ${real.length} symbols.` };
         const bad = indices.find((i) => !(i >= 0 && i < real.length && Number.isInteger(i)));
         if (bad !== undefined) return { ok: false, message: `Indice ${bad} is out of bound for array of size ${real.length}.` };
         for (const i of indices) revealed.add(i);

@@ -41,8 +41,6 @@ export interface SimulatedBobOptions {
   beta?: number;
   /** How long to wait for the frame's light. */
   lightTimeoutMs?: number;
-  /** Simulated acquisition time. */
-  acquisitionMs?: number;
   polarisationRecovery?: boolean;
   /** Only for reproducible tests. */
   seed?: string;
@@ -129,7 +127,6 @@ export function createSimulatedBob(options: SimulatedBobOptions): SimulatedBob {
     ...(options.polarisationRecovery ? { polarisationRecovery: async () => undefined } : {}),
     async acquire(frameUuid) {
       frame = null;
-      if (o.acquisitionMs) await new Promise((r) => setTimeout(r, o.acquisitionMs));
       const light = await o.fibre.receive(frameUuid, o.lightTimeoutMs);
       const measurement = detector.measure(light);
       const calibration = detector.calibrate(o.calibrationSamples ?? light.real.length);

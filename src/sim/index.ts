@@ -1,13 +1,21 @@
 /**
- * `qosst-control/sim`: the simulated link. Alice's emitter (an Alice
- * backend) sends its light into a simulated fibre; Bob's receiver (a Bob
- * backend) reads the fibre's output through his simulated detector. The
- * fibre is in memory in one process, or a local TCP stream across
- * processes. What is not listed here is internal.
+ * `qosst-control/sim`: the simulated link. Alice's simulated emitter (an
+ * Alice backend) sends light through a simulated fibre (in memory, or served
+ * over TCP by the daemon); Bob's simulated receiver (a Bob backend) measures
+ * it with a simulated detector. What is not listed here is internal.
  */
-export { createSimulatedAlice, type EmitterState, type SimulatedAlice, type SimulatedAliceOptions } from './alice-sim.ts';
-export { BOB_DEFAULTS, createSimulatedBob, type SimulatedBob, type SimulatedBobOptions } from './bob-sim.ts';
+export {
+  createSimulatedAlice,
+  type AliceFrame,
+  type EmitterState,
+  type SimulatedAlice,
+  type SimulatedAliceOptions,
+  type SimulatedAliceSession,
+} from './alice-sim.ts';
+export { BOB_DEFAULTS, createSimulatedBob, type BobFrame, type SimulatedBob, type SimulatedBobOptions } from './bob-sim.ts';
+export { createDetector, type Calibration, type Detector, type DetectorConfig, type Measurement } from './detector.ts';
+export { describeFibre, propagate, type FibreConfig } from './fibre.ts';
 export { memoryFibre, type FibreDescription, type FibreInput, type FibreOutput, type Light } from './fibre-link.ts';
 export { connectFibre, FibreServer, parseFibreAddress } from './fibre-tcp.ts';
-export { describeFibre, type FibreConfig } from './fibre.ts';
+export { createRandomSource, type RandomSource } from './gaussian-source.ts';
 export { keyBits, keyHash } from './key-bits.ts';

@@ -7,11 +7,11 @@ import { CODES, validateContent, type ContentOf, type MessageName } from 'qosst-
 import { secretKeyRate, transmittanceFromDistance } from 'qosst-control/physics';
 import { createSimulatedAlice, createSimulatedBob, memoryFibre } from 'qosst-control/sim';
 
-const { input, output } = memoryFibre();
-const backend: AliceBackend = createSimulatedAlice({ symbols: 1000 }, input);
+const fibre = memoryFibre();
+const backend: AliceBackend = createSimulatedAlice({ symbols: 1000 }, fibre.input);
 const messages: MessageEvent[] = [];
 const options: StartAliceOptions = { config: { port: 0, log_level: 'silent' }, backend, observer: { message: (m) => messages.push(m) } };
-const receiver: BobBackend = createSimulatedBob({ fibre: output, symbols: 1000 });
+const receiver: BobBackend = createSimulatedBob({ fibre: fibre.output, symbols: 1000 });
 export const theory: number = secretKeyRate({ Va: 4, T: transmittanceFromDistance(10), xi: 0.01, eta: 0.6, Vel: 0.05, beta: 0.95 });
 
 export async function oneFrame(): Promise<FrameResult> {
