@@ -40,3 +40,12 @@ describe('numbers after the native parse', () => {
     expect(pyStringify((parsed as { value: unknown }).value)).toBe(text);
   });
 });
+
+describe('deep nesting', () => {
+  it('a 100 000-deep array: parsed natively without exhausting the stack; never a throw on the lossless path', () => {
+    const deep = `${'['.repeat(100_000)}1${']'.repeat(100_000)}`;
+    expect(parseJsonText(`{"x": ${deep}}`).ok).toBe(true);
+    // The lossless parser recurses: there the deep text is refused as a value, never thrown.
+    expect(() => parseJsonText(`{"x": ${deep}, "h": 385789897481570657}`)).not.toThrow();
+  });
+});

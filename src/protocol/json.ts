@@ -167,23 +167,31 @@ export type ParseResult = { ok: true; value: JsonValue } | { ok: false; reason: 
  */
 function needsSlowPath(value: unknown, text: string): boolean {
   let integral = false;
-  const visit = (v: unknown): boolean => {
-    if (typeof v === 'number') {
-      if (Number.isInteger(v)) {
-        if (!Number.isSafeInteger(v)) return true;
-        integral = true;
-      }
-      return false;
-    }
-    if (typeof v !== 'object' || v === null) return false;
-    if (Array.isArray(v)) {
-      for (let i = 0; i < v.length; i++) if (visit(v[i])) return true;
-      return false;
-    }
-    for (const key in v) if (visit((v as Record<string, unknown>)[key])) return true;
+  /** True for an integer beyond 2^53. */
+  const unsafe = (x: number): boolean => {
+    if (!Number.isInteger(x)) return false;
+    if (!Number.isSafeInteger(x)) return true;
+    integral = true;
     return false;
   };
-  return visit(value) || (integral && mayHoldIntegralFloat(text));
+  // A loop over an explicit stack, not recursion: JSON.parse accepts nesting far deeper than the call stack.
+  const pending: unknown[] = [value];
+  while (pending.length > 0) {
+    const v = pending.pop();
+    if (typeof v === 'number') {
+      if (unsafe(v)) return true;
+    } else if (Array.isArray(v)) {
+      for (let i = 0; i < v.length; i++) {
+        const x: unknown = v[i];
+        if (typeof x === 'number') {
+          if (unsafe(x)) return true;
+        } else if (typeof x === 'object' && x !== null) pending.push(x);
+      }
+    } else if (typeof v === 'object' && v !== null) {
+      for (const key in v) pending.push((v as Record<string, unknown>)[key]);
+    }
+  }
+  return integral && mayHoldIntegralFloat(text);
 }
 
 /** Parses JSON text as Python's `json.loads` does (with `NaN`, `Infinity`, `-Infinity`); never throws. */
