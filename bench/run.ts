@@ -4,7 +4,8 @@
  * (`bench/deployed.ts`); then the hot path in one process (bytes -> decode
  * -> verify -> machine -> encode -> bytes) against baselines measured in the
  * same run: a raw TCP echo on loopback, and bare JSON.parse/stringify for
- * the codec.
+ * the codec; then reconciliation and privacy amplification
+ * (bench/postprocessing.ts).
  */
 import { once } from 'node:events';
 import { createConnection, createServer, type AddressInfo, type Socket } from 'node:net';
@@ -19,6 +20,7 @@ import { encodeFrame, FrameDecoder } from '../src/protocol/frame.ts';
 import { parseJsonText, pyStringify } from '../src/protocol/json.ts';
 import { benchDeployed, type Measured } from './deployed.ts';
 import { benchMachine } from './machine.ts';
+import { postprocessingBench } from './postprocessing.ts';
 
 const ROUND_TRIPS = Number(process.env.BENCH_ROUND_TRIPS ?? 5000);
 const rows: { name: string; value: string; baseline: string; ratio: string }[] = [];
@@ -189,6 +191,8 @@ async function main(): Promise<void> {
   const sig = nodeEd.sign(digest);
   record('ed25519 sign: node:crypto vs @noble/ed25519', timeIt(500, () => nodeEd.sign(digest)) * 1e3, timeIt(200, () => nobleEd.sign(digest)) * 1e3, 'µs', false);
   record('ed25519 verify: node:crypto vs @noble/ed25519', timeIt(500, () => nodeEd.verify(digest, sig)) * 1e3, timeIt(100, () => nobleEd.verify(digest, sig)) * 1e3, 'µs', false);
+
+  postprocessingBench(record, (line) => console.log(line));
 
   const width = Math.max(...rows.map((r) => r.name.length));
   console.log(`${'measure'.padEnd(width)}  ${'ours'.padStart(22)}  ${'baseline'.padStart(22)}  ratio`);

@@ -2,8 +2,8 @@
  * Alice's session: identification, then the frame phases in order; a new
  * INITIALIZATION_REQUEST starts a new frame from anywhere; polarisation
  * recovery and parameter change between frames and between initialization
- * and QIE; abort, invalid response, identification and disconnection at any
- * time.
+ * and QIE; a repeated QIE from parameter estimation; abort, invalid
+ * response, identification and disconnection at any time.
  */
 import { buildAliceMachine } from './alice.ts';
 import { endOfCommunication } from './end-of-communication.ts';
@@ -29,7 +29,7 @@ export const SESSION_LAYOUT: Layout = {
   stages: [
     { id: 'initialization', mounts: [{ phase: initialization, exits: { accepted: 'quantum-information-exchange' } }, ...interludes] },
     { id: 'quantum-information-exchange', mounts: [{ phase: quantumInformationExchange, exits: { ended: 'parameter-estimation' } }, ...interludes] },
-    { id: 'parameter-estimation', mounts: [{ phase: parameterEstimation, exits: { approved: 'error-correction', denied: 'initialization' } }] },
+    { id: 'parameter-estimation', mounts: [{ phase: parameterEstimation, exits: { approved: 'error-correction', denied: 'initialization', repeated: 'quantum-information-exchange.ready' } }] },
     { id: 'error-correction', mounts: [{ phase: errorCorrection, exits: { verified: 'privacy-amplification' } }] },
     { id: 'privacy-amplification', mounts: [{ phase: privacyAmplification, exits: { done: 'end-of-frame' } }] },
     { id: 'end-of-frame', mounts: [{ phase: endOfFrame, exits: { ended: 'initialization' } }] },

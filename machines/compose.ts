@@ -65,7 +65,8 @@ export class Resolver {
       this.ends.add(target.slice(4));
       return this.root(target.slice(4));
     }
-    return this.ref(target, this.initialKey(target));
+    const [stageId, key] = target.split('.') as [string, string | undefined];
+    return this.ref(stageId, key ?? this.initialKey(stageId));
   }
 
   /**

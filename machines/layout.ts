@@ -7,7 +7,11 @@
  */
 import type { PhaseDef } from './phase.ts';
 
-/** Where an exit leads: a stage (its first waiting state), `back` to the stage's first waiting state, or `end`. */
+/**
+ * Where an exit leads: a stage (its first waiting state), `<stage>.<state>`
+ * (another waiting state of a stage), `back` to the stage's first waiting
+ * state, or `end`.
+ */
 export type ExitTarget = string;
 
 export interface Mount {

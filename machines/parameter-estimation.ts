@@ -1,4 +1,9 @@
-/** Parameter estimation: Bob asks for symbols and the photon number, then reports his estimation. */
+/**
+ * Parameter estimation: Bob asks for symbols and the photon number, then
+ * reports his estimation. Before that he may repeat the QIE of the same frame
+ * (wire notes 19: the deployed calibration tools do, many times): fresh
+ * symbols, and the estimation starts over.
+ */
 import { definePhase } from './phase.ts';
 import { phaseMachine } from './alice.ts';
 
@@ -6,10 +11,10 @@ export const parameterEstimation = definePhase({
   id: 'parameter-estimation',
   title: 'Parameter estimation',
   initial: 'estimating',
-  exits: ['approved', 'denied'],
+  exits: ['approved', 'denied', 'repeated'],
   states: {
     estimating: {
-      description: 'Emission over: any number of symbol and photon-number requests, then PE_FINISHED.',
+      description: 'Emission over: any number of symbol and photon-number requests, then PE_FINISHED; or the QIE again.',
       on: {
         PE_SYMBOLS_REQUEST: {
           effect: 'symbols',
@@ -21,6 +26,11 @@ export const parameterEstimation = definePhase({
         PE_NPHOTON_REQUEST: {
           effect: 'photonNumber',
           answers: { PE_NPHOTON_RESPONSE: { to: 'stay', when: 'mean photon number per symbol' } },
+        },
+        QIE_REQUEST: {
+          effect: 'prepareFrame',
+          refuse: { guard: 'otherFrame', answer: 'INVALID_CONTENT' },
+          answers: { QIE_READY: { to: 'exit:repeated', when: 'the same frame again: fresh symbols, estimation starts over' } },
         },
         PE_FINISHED: {
           effect: 'approveEstimation',

@@ -9,7 +9,10 @@ import { createServer, type AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { loadAliceConfig } from '../src/alice/config.ts';
 import { ConfigError, loadBobConfig } from '../src/bob/config.ts';
+import type { EstimationInput } from '../src/bob/backend.ts';
+import { runFrame, SYMBOLS_PER_REQUEST } from '../src/bob/run-frame.ts';
 import { runExitCode, runFrames, type FrameProgress } from '../src/bob/run.ts';
 import { BobSession } from '../src/bob/session.ts';
 import { startTcpFibreAlice, testAliceArgs, testReceiverArgs } from './support/alice.ts';
@@ -136,6 +139,28 @@ describe('runFrames (the loop of run and npm start)', () => {
     expect(runExitCode(summary)).toBe(1);
   });
 
+  it('symbols are asked for in requests of at most SYMBOLS_PER_REQUEST indices', async () => {
+    const wrong = await startWrongAlice(() => undefined);
+    const session = await BobSession.connect({ port: wrong.port, answerTimeoutMs: 10_000 });
+    let revealed = 0;
+    const backend = {
+      ...scriptedBob(),
+      estimationIndices: () => Array.from({ length: 2 * SYMBOLS_PER_REQUEST + 1 }, (_, i) => i % 1000),
+      estimate: (input: EstimationInput) => {
+        revealed = input.symbolsReal.length;
+        return scriptedBob().estimate(input);
+      },
+    };
+    try {
+      expect((await runFrame(session, backend)).status).toBe('completed');
+      await session.disconnect();
+    } finally {
+      await wrong.close();
+    }
+    expect(wrong.received.filter((n) => n === 'PE_SYMBOLS_REQUEST')).toHaveLength(3);
+    expect(revealed).toBe(2 * SYMBOLS_PER_REQUEST + 1);
+  });
+
   it('once the signal is aborted, no new frame starts', async () => {
     const controller = new AbortController();
     const { summary } = await runAgainst((request) => {
@@ -252,6 +277,11 @@ describe('qosst-bob options', () => {
     [['probe', '--frames', '2'], /--frames is only valid for "run"/],
     [['run', '--auth', 'ed25519'], /secret_key: required with auth = "ed25519"/],
     [['run', '--header-order', 'sideways'], /header_order/],
+    [['run', '--sim-efficiency', '1.5'], /sim.efficiency/],
+    [['run', '--sim-efficiency', '1', '--sim-electronic-noise', '0.1'], /sim.electronic_noise: a lossless detector/],
+    [['run', '--sim-epsilon-pe', '0'], /sim.epsilon_pe/],
+    [['run', '--sim-fibre', 'nowhere'], /sim.fibre: must be HOST:PORT/],
+    [['probe', '--sim-fibre', '127.0.0.1:8182'], /--sim-fibre is only valid for "run"/],
   ])('%j is refused with a message naming the option or key', (args, message) => {
     expect(() => loadBobConfig(args)).toThrow(ConfigError);
     expect(() => loadBobConfig(args)).toThrow(message);
@@ -329,5 +359,25 @@ describe('qosst-alice', () => {
     const r = await run('src/cli/alice.ts', ['--config', bad]);
     expect(r.code).toBe(2);
     expect(r.stderr).toContain('listen_backlog');
+  });
+});
+
+describe('the simulated link options', () => {
+  it('qosst-alice: the fibre and the policy, from the command line over the TOML file', () => {
+    const file = join(dir, 'link.toml');
+    writeFileSync(file, `[sim]\ndistance_km = 25\nexcess_noise = 0.02\nfibre_port = 9000\n`);
+    const loaded = loadAliceConfig(['--config', file, '--sim-distance-km', '40', '--sim-loss-db-per-km', '0.16', '--sim-beta', '0.9']);
+    expect(loaded).toMatchObject({
+      help: false,
+      config: { sim: { distance_km: 40, loss_db_per_km: 0.16, excess_noise: 0.02, fibre_port: 9000, beta: 0.9, variance: 4, symbols: 1_000_000 } },
+    });
+    expect(() => loadAliceConfig(['--sim-excess-noise=-0.1'])).toThrow(/sim.excess_noise/);
+    expect(() => loadAliceConfig(['--sim-distance-km', 'far'])).toThrow(/--sim-distance-km: "far" is not a number/);
+  });
+
+  it('qosst-bob run: an unreachable fibre is a clear error, exit 1', async () => {
+    const r = await bob('run', '--port', String(alice.port), '--sim-fibre', `127.0.0.1:${await closedPort()}`);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toMatch(/cannot connect to the fibre at 127\.0\.0\.1:\d+/);
   });
 });

@@ -21,6 +21,10 @@ const FULL_FRAME: [string, string][] = [
   ['PE_SYMBOLS_REQUEST', 'PE_SYMBOLS_RESPONSE'],
   ['PE_SYMBOLS_REQUEST', 'PE_SYMBOLS_ERROR'],
   ['PE_NPHOTON_REQUEST', 'PE_NPHOTON_RESPONSE'],
+  ['QIE_REQUEST', 'QIE_READY'],
+  ['QIE_TRIGGER', 'QIE_EMISSION_STARTED'],
+  ['QIE_ACQUISITION_ENDED', 'QIE_ENDED'],
+  ['PE_SYMBOLS_REQUEST', 'PE_SYMBOLS_RESPONSE'],
   ['PE_FINISHED', 'PE_APPROVED'],
   ['EC_INITIALIZATION', 'EC_READY'],
   ['EC_BLOCK', 'EC_BLOCK_ACK'],
@@ -128,6 +132,10 @@ describe('probe against a wrong Alice', () => {
       'PE_SYMBOLS_REQUEST',
       'PE_SYMBOLS_REQUEST',
       'PE_NPHOTON_REQUEST',
+      'QIE_REQUEST',
+      'QIE_TRIGGER',
+      'QIE_ACQUISITION_ENDED',
+      'PE_SYMBOLS_REQUEST',
       'PE_FINISHED',
       'EC_INITIALIZATION',
       'EC_BLOCK',
@@ -145,6 +153,29 @@ describe('probe against a wrong Alice', () => {
     expect(step(result, 'code 1000')).toMatchObject({ answer: 'UNKOWN_COMMAND', allowed: true });
     expect(step(result, 'DISCONNECTION')).toMatchObject({ answer: 'DISCONNECTION_ACK', allowed: true });
     expect(wrong!.received.at(-1)).toBe('DISCONNECTION');
+  });
+
+  it('a repeated QIE refused: flagged, its steps not run, and the frame goes on', async () => {
+    const result = await probeWrong((request, _content, count) =>
+      request === 'QIE_REQUEST' && count === 2 ? { answer: 'UNEXPECTED_COMMAND', content: { code: 140, error_message: 'not now' } } : undefined,
+    );
+    expect(wronglyAnswered(result).map((s) => [s.request, s.answer])).toEqual([['QIE_REQUEST', 'UNEXPECTED_COMMAND']]);
+    expect(step(result, 'QIE_REQUEST', 1).note).toContain('wire notes 19');
+    for (const name of ['QIE_TRIGGER', 'QIE_ACQUISITION_ENDED']) {
+      expect(step(result, name, 1)).toMatchObject({ answer: '(not run)', allowed: false });
+      expect(step(result, name, 1).note).toContain('out of order after QIE_REQUEST answered UNEXPECTED_COMMAND');
+    }
+    expect(step(result, 'PE_FINISHED')).toMatchObject({ answer: 'PE_APPROVED', allowed: true });
+  });
+
+  it('the same symbols after a repeated QIE: flagged as stale data', async () => {
+    const result = await probeWrong((request, content) =>
+      request === 'PE_SYMBOLS_REQUEST' && (content?.indices as number[])[0] === 0
+        ? { answer: 'PE_SYMBOLS_RESPONSE', content: { symbols_real: [0.5, 0.25], symbols_imag: [1, 2] } }
+        : undefined,
+    );
+    expect(wronglyAnswered(result).map((s) => [s.request, s.answer])).toEqual([['PE_SYMBOLS_REQUEST', 'PE_SYMBOLS_RESPONSE']]);
+    expect(step(result, 'PE_SYMBOLS_REQUEST', 2).note).toContain('stale data');
   });
 
   it('PE_FINISHED answered with UNEXPECTED_COMMAND: a refusal of an allowed step is flagged; error correction is not run', async () => {

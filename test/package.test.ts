@@ -51,7 +51,9 @@ beforeAll(async () => {
     ['@types/node'],
   );
   const root = lock.packages[''] as { dependencies: Record<string, string> };
-  writeFileSync(join(project, 'package.json'), JSON.stringify({ name: 'qosst-consumer', version: '1.0.0', private: true, type: 'module', dependencies: root.dependencies }, null, 2));
+  // The consumer uses no key store: it denies better-sqlite3's native build (minutes of compiling), as npm 11 lets a project do.
+  const allowScripts = { 'better-sqlite3': false };
+  writeFileSync(join(project, 'package.json'), JSON.stringify({ name: 'qosst-consumer', version: '1.0.0', private: true, type: 'module', dependencies: root.dependencies, allowScripts }, null, 2));
   writeFileSync(join(project, 'package-lock.json'), JSON.stringify(lock, null, 2));
   for (const file of ['frame.mjs', 'use-types.ts', 'tsconfig.json']) copyFileSync(join(CONSUMER_FILES, file), join(project, file));
   await run('npm', ['ci', '--offline', '--no-audit', '--no-fund'], { cwd: project, env: plainEnv(), maxBuffer: 64 << 20 });

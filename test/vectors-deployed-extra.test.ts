@@ -15,12 +15,15 @@ interface ExtraFrame {
 
 const frames = readVector('frames-deployed-extra.json').frames as unknown as ExtraFrame[];
 
-/** What each schema makes of these contents; PE_FINISHED's answer to non-finite estimates is the estimation policy's. */
+/** What each schema makes of these contents (PE_FINISHED takes any number: Alice's estimation policy denies the non-finite ones). */
 const VALID: Record<string, boolean> = {
+  'PE_FINISHED:deployed Bob when Alice reported 0 photons': true,
+  'PE_FINISHED:non-finite estimates': true,
   'PE_SYMBOLS_RESPONSE:non-finite symbols': false,
   'CHANGE_PARAMETER_REQUEST:deployed configuration path and units': true,
   'CHANGE_PARAMETER_REQUEST:deployed configuration path': true,
   'EC_VERIFICATION:unsafe integer and NaN in one content': true,
+  'PA_REQUEST:newer deployed post-processing form': true,
 };
 
 describe('frames-deployed-extra.json (non-finite numbers, deployed names and forms)', () => {

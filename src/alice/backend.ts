@@ -8,6 +8,7 @@
  */
 import type { Awaitable } from '../../machines/effect.ts';
 import type { JsonObject } from '../protocol/json.ts';
+import type { DeployedParameters } from './deployed-parameters.ts';
 import type { ContentOf } from '../protocol/schemas.ts';
 
 /** A refusal carries the message sent to Bob (`deny_message` or `error_message`). */
@@ -34,16 +35,15 @@ export interface SessionInfo {
   peer: string;
 }
 
-/**
- * One session's view of the emitter. Methods are called one at a time, in
- * protocol order. Each may answer at once (a plain value) or with a
- * promise; an answer given at once is sent without waiting for the next
- * turn of the event loop.
- */
+/** One session's view of the emitter. Methods are called one at a time, in protocol order. */
 export interface AliceSessionBackend {
   initialize(request: ContentOf<'INITIALIZATION_REQUEST'>): Awaitable<InitializationDecision>;
   proposeConfig(): Awaitable<JsonObject | string>;
-  /** DSP for the frame: generate the symbols, load the DAC. The emitter is reserved for this session. */
+  /**
+   * DSP for the frame: generate the symbols, load the DAC. The emitter is
+   * reserved for this session. Called again for a QIE repeated in the same
+   * frame (wire notes 19): fresh symbols, nothing revealed, estimation anew.
+   */
   prepareFrame(frameUuid: string): Awaitable<void>;
   startEmission(): Awaitable<void>;
   stopEmission(): Awaitable<void>;
@@ -57,6 +57,12 @@ export interface AliceSessionBackend {
   ecVerify(hash: bigint | number): Awaitable<Verdict>;
   privacyAmplification(parameters: ContentOf<'PA_REQUEST'>): Awaitable<Verdict>;
   endFrame(frameUuid: string): Awaitable<void>;
+  /**
+   * The frame's final key after privacy amplification, asked once FRAME_ENDED
+   * is received (before FRAME_ENDED_ACK); absent or null when the backend
+   * distils none. It goes to the key store.
+   */
+  finalKey?(frameUuid: string): Awaitable<Uint8Array | null>;
   changeParameter(parameter: string, value: unknown): Awaitable<ParameterChange>;
   startPolarisationSignal(): Awaitable<void>;
   stopPolarisationSignal(): Awaitable<void>;
@@ -73,4 +79,10 @@ export interface AliceBackend {
   openSession(info: SessionInfo): AliceSessionBackend;
   /** The daemon stops: emission off, hardware released. */
   close(): Promise<void>;
+  /**
+   * The deployed configuration's paths this backend's parameters also go by
+   * in CHANGE_PARAMETER_REQUEST, with the unit factors (wire notes 20;
+   * `src/alice/deployed-parameters.ts`).
+   */
+  readonly deployedParameters?: DeployedParameters;
 }

@@ -9,6 +9,8 @@ import { DEFAULT_MAX_CONTENT_LENGTH } from '../protocol/frame.ts';
 import { QOSST_VERSIONS } from '../protocol/versions.ts';
 import { LOG_LEVELS } from '../log.ts';
 import { MAX_SIM_SYMBOLS } from '../sim/alice-sim.ts';
+import { KEY_OPTIONS, keyFields, keyHelp } from '../keys/config.ts';
+import { DEFAULT_KEY_STORE } from '../keys/service.ts';
 
 export const DEFAULT_PORT = 8181;
 
@@ -79,6 +81,7 @@ export const aliceConfigSchema = z
     log_level: z.enum(LOG_LEVELS).default('info'),
     inspect: z.string().min(1).optional(),
     review_port: z.number().int().min(0).max(65535).optional(),
+    ...keyFields,
     sim: simSchema.default(simSchema.parse({})),
   })
   .superRefine(requireKeyFiles);
@@ -90,6 +93,7 @@ export type AliceConfigInput = z.input<typeof aliceConfigSchema>;
 /** Command-line options and the config key each sets (`--sim-symbols` -> `sim.symbols`). */
 const OPTIONS: Record<string, OptionSpec> = {
   ...SHARED_OPTIONS,
+  ...KEY_OPTIONS,
   'max-content-length-unidentified': { type: 'string', key: 'max_content_length_unidentified', number: true },
   'max-buffered-bytes': { type: 'string', key: 'max_buffered_bytes', number: true },
   'max-read-ahead-bytes': { type: 'string', key: 'max_read_ahead_bytes', number: true },
@@ -197,6 +201,8 @@ Simulated fibre (Alice's side of the link; Bob reads its output)
 Estimation policy (PE_FINISHED: Alice recomputes the key rate from Bob's values)
   --sim-max-excess-noise X    denied above this excess noise (default 0.2)
   --sim-beta B                reconciliation efficiency of her key-rate check (default 0.95)
+
+${keyHelp(DEFAULT_KEY_STORE.master)}
 
 Logs and inspection
   --log-level LEVEL           fatal | error | warn | info | debug | trace | silent (default info)

@@ -9,8 +9,11 @@ import { createSimulatedAlice, type SimulatedAlice } from '../sim/alice-sim.ts';
 import type { FibreInput } from '../sim/fibre-link.ts';
 import { FibreServer } from '../sim/fibre-tcp.ts';
 import type { AliceBackend } from './backend.ts';
+import { acceptDeployedNames } from './deployed-parameters.ts';
 import { aliceConfigSchema, type AliceConfig, type AliceConfigInput } from './config.ts';
 import { AliceServer, type AliceServerOptions, type SessionObserver } from './server.ts';
+import { withFinalKeyHook } from '../keys/alice-final-key.ts';
+import { startKeyService } from '../keys/service.ts';
 
 export interface StartAliceOptions {
   /** The daemon's settings, with the keys of its TOML file (`port: 0` picks a free port); absent keys take their defaults. */
@@ -36,9 +39,11 @@ export interface AliceDaemon {
   fibrePort?: number;
   /** The review page's port, when `review_port` is set. */
   reviewPort?: number;
+  /** The ETSI GS QKD 014 API's port, when `kme.port` is set. */
+  kmePort?: number;
   server: AliceServer;
   backend: AliceBackend;
-  /** Stops accepting, closes every session (emission stopped), closes the backend and the review page. */
+  /** Stops accepting, closes every session (emission stopped), closes the backend, the review page, the key API and store. */
   close(): Promise<void>;
 }
 
@@ -94,6 +99,7 @@ export async function startAlice(options: StartAliceOptions = {}): Promise<Alice
     secretKeyFile: config.secret_key,
     peerPublicKeyFile: config.peer_public_key,
   });
+  const keys = await startKeyService(config, 'master', log);
   const review =
     config.review_port === undefined ? undefined : new ReviewServer({ port: config.review_port, log, diagrams: stateDiagrams() });
   const reviewPort = review ? (await review.listen()).port : undefined;
@@ -133,7 +139,7 @@ export async function startAlice(options: StartAliceOptions = {}): Promise<Alice
     maxBufferedBytes: config.max_buffered_bytes,
     maxConnections: config.max_connections,
     maxConnectionsPerAddress: config.max_connections_per_address,
-    backend,
+    backend: keys ? withFinalKeyHook(acceptDeployedNames(backend), keys.onFinalKey) : acceptDeployedNames(backend),
     log,
     observer: fanOut([review, options.observer]),
     inspect: options.inspect,
@@ -141,6 +147,7 @@ export async function startAlice(options: StartAliceOptions = {}): Promise<Alice
   const bound = await server.listen().catch(async (error: unknown) => {
     await fibreServer?.close();
     await review?.close();
+    await keys?.close();
     throw error;
   });
   return {
@@ -148,12 +155,14 @@ export async function startAlice(options: StartAliceOptions = {}): Promise<Alice
     address: bound.address,
     fibrePort: fibreServer?.port,
     reviewPort,
+    kmePort: keys?.kmePort,
     server,
     backend,
     close: async () => {
       await server.close();
       await fibreServer?.close();
       await review?.close();
+      await keys?.close();
     },
   };
 }

@@ -13,6 +13,7 @@ export type {
   SymbolsResult,
   Verdict,
 } from './backend.ts';
+export { toBackend, toDeployed, withDeployedNames, type DeployedParameter, type DeployedParameters } from './deployed-parameters.ts';
 export { reviewEstimation, type EstimationPolicy } from './estimation-policy.ts';
 export { DEFAULT_PORT, aliceConfigSchema, type AliceConfig, type AliceConfigInput } from './config.ts';
 export { ConfigError } from '../config.ts';

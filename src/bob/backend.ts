@@ -51,5 +51,10 @@ export interface BobBackend {
   ecRemaining(): JsonObject | null;
   /** The hash of Bob's corrected key, for EC_VERIFICATION. */
   keyHash(): bigint;
+  /** PA_REQUEST's content, in the specification's form or the deployed `{seed, secret_key_ratio}` (wire notes 23). */
   paParameters(): NonNullable<ContentOf<'PA_REQUEST'>>;
+  /** Bits of the reconciled key, which a `secret_key_ratio` is a share of. */
+  reconciledLength(): number;
+  /** The frame's final key after privacy amplification, for the key store; absent or null when none is distilled. */
+  finalKey?(frameUuid: string): Uint8Array | null;
 }

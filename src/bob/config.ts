@@ -13,6 +13,8 @@ import { connectFibre, parseFibreAddress } from '../sim/fibre-tcp.ts';
 import { LOG_LEVELS } from '../log.ts';
 import { QOSST_VERSIONS } from '../protocol/versions.ts';
 import type { ConnectOptions } from './session.ts';
+import { KEY_OPTIONS, keyFields, keyHelp } from '../keys/config.ts';
+import { DEFAULT_KEY_STORE } from '../keys/service.ts';
 
 export const DEFAULT_PORT = 8181;
 export const COMMANDS = ['run', 'probe'] as const;
@@ -40,6 +42,7 @@ const simSchema = z.strictObject({
   beta: z.number().gt(0).max(1).default(BOB_DEFAULTS.beta),
   /** Only for reproducible tests. */
   seed: z.string().min(1).optional(),
+  pa_form: z.enum(['specification', 'ratio']).default('specification'),
 }).refine((s) => s.efficiency < 1 || s.electronic_noise === 0, {
   error: 'a lossless detector (efficiency 1) must have electronic_noise 0 in the trusted-detector model',
   path: ['electronic_noise'],
@@ -57,6 +60,8 @@ export const bobConfigSchema = z
     frames: z.number().int().nonnegative().default(1),
     /** `run`: Stately inspector target, `sky` or a ws:// URL. */
     inspect: z.string().min(1).optional(),
+    /** `run`: the key store and the key delivery API. */
+    ...keyFields,
     sim: simSchema.default(simSchema.parse({})),
   })
   .superRefine(requireKeyFiles);
@@ -78,8 +83,10 @@ const OPTIONS: Record<string, OptionSpec> = {
   'sim-epsilon-pe': { type: 'string', key: 'sim.epsilon_pe', number: true },
   'sim-beta': { type: 'string', key: 'sim.beta', number: true },
   'sim-seed': { type: 'string', key: 'sim.seed' },
+  'sim-pa-form': { type: 'string', key: 'sim.pa_form' },
   frames: { type: 'string', key: 'frames', number: true, only: 'run' },
   inspect: { type: 'string', key: 'inspect', only: 'run' },
+  ...Object.fromEntries(Object.entries(KEY_OPTIONS).map(([name, spec]) => [name, { ...spec, only: 'run' }])),
   json: { type: 'boolean' },
 };
 
@@ -115,6 +122,9 @@ Simulated receiver (reads the light of the daemon's simulated fibre)
                               region; the key rate is computed at its worst case
                               (default ${BOB_DEFAULTS.epsilonPE})
   --sim-beta B                reconciliation efficiency (default ${BOB_DEFAULTS.beta})
+  --sim-pa-form FORM          PA_REQUEST as specification ({seed, secret_key_length,
+                              subblock_length, feedback_polynomial}) or ratio (the newer
+                              deployed {seed, secret_key_ratio}) (default specification)
   --sim-seed S                reproducible noise and indices (tests only)
 
 Output
@@ -173,6 +183,8 @@ Ctrl-C finishes the current frame, then disconnects (twice: quit at once).
                                  "measured":{"transmittance","excess_noise",
                                  "electronic_noise","key_rate",...}}],
                                "keyBits","errors":[...],"interrupted","elapsedMs"}
+
+${keyHelp(DEFAULT_KEY_STORE.slave)}
 
 ${COMMON_OPTIONS}
 
@@ -258,6 +270,7 @@ export async function simulatedReceiver(config: BobConfig): Promise<SimulatedBob
     ...(sim.calibration_samples === undefined ? {} : { calibrationSamples: sim.calibration_samples }),
     epsilonPE: sim.epsilon_pe,
     beta: sim.beta,
+    paForm: sim.pa_form,
     ...(sim.seed === undefined ? {} : { seed: sim.seed }),
   });
 }

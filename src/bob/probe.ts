@@ -41,11 +41,11 @@ export interface ProbeResult {
 export interface ProbeOptions {
   /**
    * Bob's key hash for the probe's frame (the symbols at `revealed` are not
-   * part of the key). When Alice fails the specification's example hash,
+   * part of the key; `qieRound` counts the QIEs before the last one). When Alice fails the specification's example hash,
    * EC_VERIFICATION is sent again with this one, so that privacy
    * amplification and the end of frame can be checked too.
    */
-  keyHash?: (frame: { frameUuid: string; revealed: readonly number[] }) => bigint;
+  keyHash?: (frame: { frameUuid: string; revealed: readonly number[]; qieRound: number }) => bigint;
 }
 
 /** The contents the probe sends: the specification's examples. */
@@ -140,7 +140,7 @@ class Prober {
   }
 
   /** A step that cannot be sent now: out of order after an earlier answer. */
-  private skip(request: string): void {
+  skip(request: string): void {
     const expected = machineAnswers(this.session, request).join(' or ');
     const d = this.detour;
     if (d?.allowed) {
@@ -350,22 +350,46 @@ export async function probe(target: BobSession | ConnectOptions, options: ProbeO
     await p.request('QIE_ACQUISITION_ENDED', null, { progress: 'QIE_ENDED' });
     await p.recover();
 
-    const revealed: number[] = [];
-    const symbols = await p.request('PE_SYMBOLS_REQUEST', c.symbols, {
-      progress: 'PE_SYMBOLS_RESPONSE',
-      only: true,
-      what: 'valid indices [0, 1]',
-      check: (a) => {
-        const real = a.content?.symbols_real as unknown[] | undefined;
-        return real?.length === c.symbols.indices.length ? null : `${real?.length ?? 0} symbols for ${c.symbols.indices.length} indices`;
-      },
-    });
+    let revealed: number[] = [];
+    const symbolCount = (a: Answer) => {
+      const real = a.content?.symbols_real as unknown[] | undefined;
+      return real?.length === c.symbols.indices.length ? null : `${real?.length ?? 0} symbols for ${c.symbols.indices.length} indices`;
+    };
+    const symbols = await p.request('PE_SYMBOLS_REQUEST', c.symbols, { progress: 'PE_SYMBOLS_RESPONSE', only: true, what: 'valid indices [0, 1]', check: symbolCount });
     if (symbols?.name === 'PE_SYMBOLS_RESPONSE') revealed.push(...c.symbols.indices);
     await p.recover();
     await p.request('PE_SYMBOLS_REQUEST', c.symbolsOutOfBound, { progress: 'PE_SYMBOLS_ERROR', only: true, what: 'index 1000000000, out of bound' });
     await p.recover();
     const photons = await p.request('PE_NPHOTON_REQUEST', null, { progress: 'PE_NPHOTON_RESPONSE' });
     if (photons) p.steps.at(-1)!.note = join(p.steps.at(-1)!.note, `n_photon ${String(photons.content?.n_photon)}`);
+    await p.recover();
+
+    // Wire notes 19: the deployed lab tools repeat the QIE inside a frame and rely on fresh symbols.
+    let qieRound = 0;
+    const again = await p.request('QIE_REQUEST', { frame_uuid: frameUuid }, { progress: 'QIE_READY', what: 'again, same frame (wire notes 19)' });
+    await p.recover();
+    let repeated: Answer | null = null;
+    if (again?.name === 'QIE_READY') {
+      await p.request('QIE_TRIGGER', null, { progress: 'QIE_EMISSION_STARTED' });
+      await p.recover();
+      repeated = await p.request('QIE_ACQUISITION_ENDED', null, { progress: 'QIE_ENDED' });
+      await p.recover();
+    } else {
+      // Not the first QIE's steps, even where Bob's state would let them be sent.
+      p.skip('QIE_TRIGGER');
+      p.skip('QIE_ACQUISITION_ENDED');
+    }
+    const stale = JSON.stringify(symbols?.content?.symbols_real ?? null);
+    const fresh = await p.request('PE_SYMBOLS_REQUEST', c.symbols, {
+      progress: 'PE_SYMBOLS_RESPONSE',
+      only: true,
+      what: 'indices [0, 1] after the repeated QIE',
+      check: (a) => symbolCount(a) ?? (JSON.stringify(a.content?.symbols_real) === stale ? 'the same symbols as before the repeated QIE: stale data' : null),
+    });
+    if (repeated?.name === 'QIE_ENDED') {
+      qieRound = 1;
+      revealed = fresh?.name === 'PE_SYMBOLS_RESPONSE' ? [...c.symbols.indices] : [];
+    }
     await p.recover();
     await p.request('PE_FINISHED', c.estimation, { progress: 'PE_APPROVED', what: `key_rate ${c.estimation.key_rate} > 0` });
     await p.recover();
@@ -382,7 +406,7 @@ export async function probe(target: BobSession | ConnectOptions, options: ProbeO
     });
     await p.recover();
     if (verification?.name === 'EC_VERIFICATION_FAIL' && options.keyHash) {
-      const hash = options.keyHash({ frameUuid, revealed });
+      const hash = options.keyHash({ frameUuid, revealed, qieRound });
       await p.request('EC_VERIFICATION', { hash }, { progress: 'EC_VERIFICATION_SUCCESS', what: `Bob's key hash ${hash}` });
       await p.recover();
     }

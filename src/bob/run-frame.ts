@@ -1,9 +1,11 @@
 /** Drives one whole frame with a Bob backend, step by step through the session. */
 import { randomUUID } from 'node:crypto';
+import { finalKeyLength } from '../protocol/pa-request.ts';
 import type { ContentOf } from '../protocol/schemas.ts';
 import type { BobBackend, EstimationReport } from './backend.ts';
 import { BobError } from './errors.ts';
 import type { BobSession } from './session.ts';
+import type { FinalKeyHook } from '../keys/final-key.ts';
 
 export type FramePhase =
   | 'initialization'
@@ -33,12 +35,17 @@ function failIf(answer: { name: string; content: Record<string, unknown> | null 
   if (answer.name === refusal) throw new FrameFailedError(`${refusal}: ${String(answer.content?.error_message ?? answer.content?.deny_message ?? '')}`);
 }
 
+/** Indices per PE_SYMBOLS_REQUEST: an answer of about 5 MB. */
+export const SYMBOLS_PER_REQUEST = 100_000;
+
 export interface RunFrameOptions {
   onPhase?: (phase: FramePhase) => void;
   /** Identify before the frame even when identified (as the deployed Bob does, wire notes 13). */
   identifyEachFrame?: boolean;
   /** Called once the estimation is sent, before Alice's verdict. */
   onEstimation?: (estimation: NonNullable<FrameResult['estimation']>) => void;
+  /** Receives the frame's final key (the backend's) after FRAME_ENDED_ACK. */
+  onFinalKey?: FinalKeyHook;
 }
 
 export async function runFrame(session: BobSession, backend: BobBackend, options: RunFrameOptions = {}): Promise<FrameResult> {
@@ -65,16 +72,17 @@ export async function runFrame(session: BobSession, backend: BobBackend, options
 
   phase('parameter-estimation');
   const indices = backend.estimationIndices(frameUuid);
-  const symbols = await session.symbols(indices);
-  failIf(symbols, 'PE_SYMBOLS_ERROR');
+  // In requests of a bounded size (at least one): an Alice bounds her answers (ours at 16 MiB, about 320 000 symbols).
+  const symbolsReal: number[] = [];
+  const symbolsImag: number[] = [];
+  for (let start = 0; start < indices.length || start === 0; start += SYMBOLS_PER_REQUEST) {
+    const symbols = await session.symbols(indices.slice(start, start + SYMBOLS_PER_REQUEST));
+    failIf(symbols, 'PE_SYMBOLS_ERROR');
+    for (const x of symbols.content?.symbols_real as number[]) symbolsReal.push(x);
+    for (const x of symbols.content?.symbols_imag as number[]) symbolsImag.push(x);
+  }
   const photonNumber = Number((await session.photonNumber()).content?.n_photon);
-  const estimation = backend.estimate({
-    frameUuid,
-    indices,
-    symbolsReal: symbols.content?.symbols_real as number[],
-    symbolsImag: symbols.content?.symbols_imag as number[],
-    photonNumber,
-  });
+  const estimation = backend.estimate({ frameUuid, indices, symbolsReal, symbolsImag, photonNumber });
   const measured = { sent: estimation, report: backend.estimationReport?.() ?? null };
   options.onEstimation?.(measured);
   const verdict = await session.finishEstimation(estimation);
@@ -95,5 +103,10 @@ export async function runFrame(session: BobSession, backend: BobBackend, options
 
   phase('end-of-frame');
   await session.endFrame();
-  return { frameUuid, status: 'completed', keyBits: pa.secret_key_length, estimation: measured };
+  // Reached only after EC_VERIFICATION_SUCCESS and FRAME_ENDED_ACK for this frame.
+  if (options.onFinalKey) {
+    const key = backend.finalKey?.(frameUuid);
+    if (key) options.onFinalKey({ frameUuid, key });
+  }
+  return { frameUuid, status: 'completed', keyBits: finalKeyLength(pa, backend.reconciledLength()), estimation: measured };
 }

@@ -7,7 +7,7 @@
 import { distanceFromTransmittance, DEFAULT_LOSS_DB_PER_KM } from '../physics/fibre-loss.ts';
 import type { BobBackend } from './backend.ts';
 import { ConnectionError, FrameAbortedError, VersionError } from './errors.ts';
-import { runFrame, type FramePhase, type FrameResult } from './run-frame.ts';
+import { runFrame, type FramePhase, type FrameResult, type RunFrameOptions } from './run-frame.ts';
 import type { BobSession } from './session.ts';
 
 export type ProgressPhase = FramePhase | 'identification' | 'completed' | 'denied' | 'aborted';
@@ -110,6 +110,7 @@ export interface RunFramesOptions {
   /** Once aborted, no new frame starts; the current one finishes. */
   signal?: AbortSignal;
   identifyEachFrame?: boolean;
+  onFinalKey?: RunFrameOptions['onFinalKey'];
 }
 
 /** Errors after which no further frame can succeed on this session. */
@@ -148,6 +149,7 @@ export async function runFrames(session: BobSession, backend: BobBackend, option
       const result = await runFrame(session, backend, {
         onPhase: (p) => report(p),
         identifyEachFrame: options.identifyEachFrame,
+        onFinalKey: options.onFinalKey,
         onEstimation: (e) => {
           measured = measurementOf(e);
         },

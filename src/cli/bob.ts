@@ -6,6 +6,7 @@ import { formatSummary, progressPrinter, runExitCode, runFrames } from '../bob/r
 import { BobSession, type ConnectOptions } from '../bob/session.ts';
 import { createInspection, type Inspection } from '../inspect.ts';
 import { createLogger } from '../log.ts';
+import { startKeyService, type KeyService } from '../keys/service.ts';
 
 const PROGRAM = 'qosst-bob';
 
@@ -42,11 +43,24 @@ try {
   process.exit(2);
 }
 
+// The key store and the key delivery API serve while `run` runs frames.
+let keys: KeyService | null = null;
+if (command === 'run') {
+  try {
+    keys = await startKeyService(config, 'slave', log);
+  } catch (error) {
+    process.stderr.write(`${PROGRAM}: ${(error as Error).message}\n`);
+    process.exit(2);
+  }
+  if (keys?.kmePort !== undefined) process.stderr.write(`${PROGRAM}: key delivery API (ETSI GS QKD 014) on https://${config.kme!.host}:${keys.kmePort}\n`);
+}
+
 let session: BobSession;
 try {
   session = await BobSession.connect(options);
 } catch (error) {
   process.stderr.write(`${PROGRAM}: cannot connect to Alice at ${config.host}:${config.port}: ${(error as Error).message}\n`);
+  await keys?.close();
   process.exit(1);
 }
 session.on('message', (m) => log.debug({ direction: m.direction, code: m.code, phase: m.phase }, `${m.direction === 'out' ? '->' : '<-'} ${m.name}`));
@@ -77,6 +91,7 @@ if (command === 'probe') {
   const summary = await runFrames(session, receiver, {
     frames: config.frames,
     signal: controller.signal,
+    onFinalKey: keys?.onFinalKey,
     ...(json ? {} : { onProgress: progressPrinter(process.stdout) }),
   });
   try {
@@ -86,5 +101,6 @@ if (command === 'probe') {
   }
   await receiver.close();
   await inspection?.stop();
+  await keys?.close();
   finish(json ? JSON.stringify(summary) : formatSummary(summary), runExitCode(summary));
 }

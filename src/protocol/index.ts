@@ -34,6 +34,7 @@ export {
 } from './frame.ts';
 export { isJsonObject, parseJsonBytes, parseJsonText, pyStringify, type JsonObject, type JsonValue, type ParseResult } from './json.ts';
 export { CONTENT, validateContent, type ContentOf, type Validated } from './schemas.ts';
+export { PA_REQUEST_FORMS, finalKeyLength, paRequest, type PaRequest } from './pa-request.ts';
 export { CHALLENGE_LENGTH, newChallenge } from './challenge.ts';
 export { ChallengeChain, Channel, type ChannelOptions, type Inbound, type Role } from './channel.ts';
 export { QOSST_VERSIONS } from './versions.ts';

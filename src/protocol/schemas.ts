@@ -5,6 +5,7 @@
  */
 import { z } from 'zod';
 import type { MessageName } from './codes.ts';
+import { paRequest } from './pa-request.ts';
 
 // The deployed peers send version-1 and version-4 UUIDs; any 8-4-4-4-12 hex form is accepted.
 const uuid = z.guid({ error: 'must be a UUID (8-4-4-4-12 hexadecimal digits)' });
@@ -12,9 +13,7 @@ const text = z.string();
 const real = z.number();
 /** Any number, NaN and the infinities included (the deployed peers write them): the receiver's policy decides. */
 const anyNumber = z.custom<number>((v) => typeof v === 'number', { error: 'expected a number' });
-const bit = z.union([z.literal(0), z.literal(1)], { error: 'must be 0 or 1' });
 const index = z.number().int().nonnegative();
-const positiveInt = z.number().int().positive();
 /** Python's `hash()` is a signed 64-bit integer: large values arrive as bigint. */
 const bigInteger = z.union([z.number().int(), z.bigint()], { error: 'must be an integer' });
 /** Any JSON value but absent: parameter values and configurations are the application's. */
@@ -116,14 +115,8 @@ export const CONTENT = {
   EC_VERIFICATION_SUCCESS: none,
   EC_VERIFICATION_FAIL: required(errorMessage),
 
-  PA_REQUEST: required(
-    z.object({
-      seed: z.array(bit),
-      secret_key_length: positiveInt,
-      subblock_length: positiveInt,
-      feedback_polynomial: z.array(bit),
-    }),
-  ),
+  // The specification's form or the newer deployed one (wire notes 23): src/protocol/pa-request.ts.
+  PA_REQUEST: required(paRequest),
   PA_SUCCESS: none,
   PA_ERROR: required(errorMessage),
 
@@ -144,9 +137,23 @@ export type ContentOf<N extends MessageName> = Specs[N] extends { content: 'requ
 
 export type Validated<N extends MessageName> = { ok: true; content: ContentOf<N> } | { ok: false; error: string };
 
-function describeIssues(error: z.ZodError): string {
-  return error.issues
-    .map((issue) => `${issue.path.length > 0 ? issue.path.join('.') : 'content'}: ${issue.message}`)
+type Issue = z.core.$ZodIssue;
+
+/**
+ * One line per issue, naming the field. A union that fails without a
+ * message of its own (the forms of PA_REQUEST) is explained by its closest
+ * alternative, the one with the fewest issues.
+ */
+function describeIssues(issues: readonly Issue[], prefix: readonly PropertyKey[] = []): string {
+  return issues
+    .map((issue) => {
+      const path = [...prefix, ...issue.path];
+      if (issue.code === 'invalid_union' && issue.message === 'Invalid input' && issue.errors.length > 0) {
+        const closest = issue.errors.reduce((a, b) => (b.length < a.length ? b : a));
+        return describeIssues(closest, path);
+      }
+      return `${path.length > 0 ? path.join('.') : 'content'}: ${issue.message}`;
+    })
     .join('; ');
 }
 
@@ -163,5 +170,5 @@ export function validateContent<N extends MessageName>(name: N, content: unknown
   const result = spec.schema.safeParse(content);
   return result.success
     ? { ok: true, content: result.data as ContentOf<N> }
-    : { ok: false, error: `${name}: ${describeIssues(result.error)}` };
+    : { ok: false, error: `${name}: ${describeIssues(result.error.issues)}` };
 }

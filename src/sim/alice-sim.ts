@@ -23,13 +23,15 @@ import { reviewEstimation } from '../alice/estimation-policy.ts';
 import { DEFAULT_LOSS_DB_PER_KM } from '../physics/fibre-loss.ts';
 import { pyStringify } from '../protocol/json.ts';
 import type { JsonObject } from '../protocol/json.ts';
+import { finalKeyLength } from '../protocol/pa-request.ts';
 import type { ContentOf } from '../protocol/schemas.ts';
+import { SIM_DEPLOYED_PARAMETERS } from './deployed-names.ts';
 import { describeFibre, propagate } from './fibre.ts';
 import type { FibreDescription, FibreInput } from './fibre-link.ts';
 import { createRandomSource } from './gaussian-source.ts';
 import { keyHash } from './key-bits.ts';
 
-type ParameterValue = number | string;
+type ParameterValue = number | string | number[];
 
 interface ParameterDefinition {
   /** The name Bob may use in INITIALIZATION_REQUEST beside the full one. */
@@ -50,6 +52,12 @@ const PARAMETERS = {
     expected: `a positive integer up to ${MAX_SIM_SYMBOLS}`,
   },
   'qi.frame.variance': { alias: 'variance', schema: z.number().positive(), expected: 'a positive number' },
+  // Accepted and kept, as the deployed configuration's (see deployed-names.ts); the simulated symbols do not depend on them.
+  'qi.frame.symbol_rate': { schema: z.number().positive(), expected: 'a positive number of Baud' },
+  'qi.frame.frequency_shift': { schema: z.number(), expected: 'a frequency in Hz' },
+  'qi.frame.pilots.num_pilots': { schema: z.number().int().nonnegative(), expected: 'a non-negative integer' },
+  'qi.frame.pilots.frequencies': { schema: z.array(z.number()), expected: 'a list of frequencies in Hz' },
+  'qi.frame.pilots.amplitudes': { schema: z.array(z.number().min(0).max(1)), expected: 'a list of amplitudes in [0, 1] of the DAC range' },
   'qi.emitter.serial_number': { schema: z.string().min(1), expected: 'a non-empty string' },
 } as const satisfies Record<string, ParameterDefinition>;
 
@@ -102,6 +110,8 @@ export interface EmitterState {
   /** The id of the session that holds the classical signal. */
   signalSession: string | null;
   framesPrepared: number;
+  /** Final key bits of every privacy amplification so far. */
+  keyBits: number;
   emissionsStarted: number;
   classicalSignalsStarted: number;
 }
@@ -185,6 +195,11 @@ export function createSimulatedAlice(options: SimulatedAliceOptions = {}, fibre?
     ['qi.frame.roll_off', 0.5],
     ['qi.frame.num_symbols', config.symbols],
     ['qi.frame.variance', config.variance],
+    ['qi.frame.symbol_rate', 100e6],
+    ['qi.frame.frequency_shift', 100e6],
+    ['qi.frame.pilots.num_pilots', 2],
+    ['qi.frame.pilots.frequencies', [200e6, 220e6]],
+    ['qi.frame.pilots.amplitudes', [0.4, 0.4]],
     ['qi.emitter.serial_number', config.serialNumber],
   ]);
   const current = (name: ParameterName) => store.get(name) as ParameterValue;
@@ -192,7 +207,7 @@ export function createSimulatedAlice(options: SimulatedAliceOptions = {}, fibre?
   // Ownership is by session object, not by id, so two sessions with the same id cannot release each other's emission.
   let emissionOwner: Session | null = null;
   let signalOwner: Session | null = null;
-  const counters = { framesPrepared: 0, emissionsStarted: 0, classicalSignalsStarted: 0 };
+  const counters = { framesPrepared: 0, keyBits: 0, emissionsStarted: 0, classicalSignalsStarted: 0 };
   let closed = false;
   const recent: AliceFrame[] = [];
 
@@ -232,7 +247,7 @@ export function createSimulatedAlice(options: SimulatedAliceOptions = {}, fibre?
           if (!definition.schema.safeParse(value).success) {
             return { outcome: 'denied', message: `Invalid value ${show(value)} for ${key}: expected ${definition.expected}.` };
           }
-          if (value !== current(name)) proposal ??= `${key} is ${show(current(name))} here; ask for the configuration.`;
+          if (show(value) !== show(current(name))) proposal ??= `${key} is ${show(current(name))} here; ask for the configuration.`;
         }
         if (proposal !== null) return { outcome: 'proposal', message: proposal };
         this.initialized = request.frame_uuid;
@@ -254,6 +269,7 @@ export function createSimulatedAlice(options: SimulatedAliceOptions = {}, fibre?
       });
     }
 
+    /** Also for a QIE repeated in the frame (wire notes 19): fresh symbols, nothing revealed, estimation anew. */
     async prepareFrame(frameUuid: string): Promise<void> {
       checkOpen();
       if (this.initialized === null || !sameUuid(this.initialized, frameUuid)) {
@@ -357,14 +373,15 @@ export function createSimulatedAlice(options: SimulatedAliceOptions = {}, fibre?
     privacyAmplification(parameters: ContentOf<'PA_REQUEST'>): Awaitable<Verdict> {
       return settled(() => {
         const { real, revealed } = this.requireFrame();
-        if (parameters.feedback_polynomial.length !== parameters.subblock_length) {
+        if ('feedback_polynomial' in parameters && parameters.feedback_polynomial.length !== parameters.subblock_length) {
           return { ok: false, message: 'Invalid value for the feedback polynomial.' };
         }
-        // Revealed indices were all checked to be in range, so this is the key's length.
+        // Revealed indices were all checked to be in range, so this is the reconciled key's length.
         const available = real.length - revealed.size;
-        if (parameters.secret_key_length > available) {
-          return { ok: false, message: `Secret key length ${parameters.secret_key_length} exceeds the ${available} key bits.` };
-        }
+        const length = finalKeyLength(parameters, available);
+        if (length > available) return { ok: false, message: `Secret key length ${length} exceeds the ${available} key bits.` };
+        if (length < 1) return { ok: false, message: `The secret key ratio leaves no key bit of the ${available} reconciled bits.` };
+        counters.keyBits += length;
         return { ok: true };
       });
     }
@@ -423,6 +440,7 @@ export function createSimulatedAlice(options: SimulatedAliceOptions = {}, fibre?
   }
 
   return {
+    deployedParameters: SIM_DEPLOYED_PARAMETERS,
     fibre: link,
     get emitter(): Readonly<EmitterState> {
       return Object.freeze({

@@ -15,6 +15,7 @@
 import type { BobBackend, EstimationInput, EstimationReport } from '../bob/backend.ts';
 import { estimateParameters } from '../physics/estimation.ts';
 import { secretKeyRate } from '../physics/key-rate.ts';
+import { finalKeyLength } from '../protocol/pa-request.ts';
 import type { ContentOf } from '../protocol/schemas.ts';
 import { createDetector, type Calibration, type DetectorConfig, type Measurement } from './detector.ts';
 import type { FibreOutput } from './fibre-link.ts';
@@ -44,6 +45,8 @@ export interface SimulatedBobOptions {
   polarisationRecovery?: boolean;
   /** Only for reproducible tests. */
   seed?: string;
+  /** PA_REQUEST in the specification's form (default) or the deployed `{seed, secret_key_ratio}` (wire notes 23). */
+  paForm?: 'specification' | 'ratio';
 }
 
 export const BOB_DEFAULTS = {
@@ -184,12 +187,20 @@ export function createSimulatedBob(options: SimulatedBobOptions): SimulatedBob {
     },
     ecRemaining: () => null,
     keyHash: () => keyHash(key()),
-    paParameters() {
+    reconciledLength() {
       const f = requireFrame();
-      const kept = f.measurement.real.length - f.revealed.length;
-      // The length the worst-case key rate allows for the kept symbols.
-      secretKeyLength = Math.max(1, Math.floor(kept * (f.estimation?.keyRate ?? 0)));
-      return { seed: [1, 0, 1, 1, 0], secret_key_length: secretKeyLength, subblock_length: 5, feedback_polynomial: [1, 1, 1, 0, 0] };
+      return f.measurement.real.length - f.revealed.length;
+    },
+    // The length the worst-case key rate allows for the kept symbols, asked for in either form.
+    paParameters() {
+      const kept = backend.reconciledLength();
+      const rate = requireFrame().estimation?.keyRate ?? 0;
+      const request =
+        o.paForm === 'ratio'
+          ? { seed: [1, 0, 1, 1, 0] as (0 | 1)[], secret_key_ratio: Math.min(1, rate) }
+          : { seed: [1, 0, 1, 1, 0] as (0 | 1)[], secret_key_length: Math.max(1, Math.floor(kept * rate)), subblock_length: 5, feedback_polynomial: [1, 1, 1, 0, 0] as (0 | 1)[] };
+      secretKeyLength = finalKeyLength(request, kept);
+      return request;
     },
   };
   return backend;

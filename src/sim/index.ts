@@ -19,3 +19,4 @@ export { memoryFibre, type FibreDescription, type FibreInput, type FibreOutput, 
 export { connectFibre, FibreServer, parseFibreAddress } from './fibre-tcp.ts';
 export { createRandomSource, type RandomSource } from './gaussian-source.ts';
 export { keyBits, keyHash } from './key-bits.ts';
+export { SIM_DEPLOYED_PARAMETERS, SIM_SNU_PER_DAC_VARIANCE } from './deployed-names.ts';

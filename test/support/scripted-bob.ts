@@ -18,5 +18,6 @@ export function scriptedBob(): BobBackend {
     ecRemaining: () => null,
     keyHash: () => 1n,
     paParameters: () => ({ seed: [1, 0, 1, 1, 0], secret_key_length: 100, subblock_length: 5, feedback_polynomial: [1, 1, 1, 0, 0] }),
+    reconciledLength: () => 998,
   };
 }

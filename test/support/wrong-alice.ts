@@ -26,7 +26,7 @@ export interface WrongAlice {
 export const FRAME_SIZE = 100_000;
 
 /** The answer a permissive, conforming Alice gives. */
-function rightAnswer(request: MessageName, content: Content): { answer: MessageName; content?: Content } {
+function rightAnswer(request: MessageName, content: Content, qies: number): { answer: MessageName; content?: Content } {
   switch (request) {
     case 'IDENTIFICATION_REQUEST':
       return { answer: 'IDENTIFICATION_RESPONSE', content: { serial_number: 'QOSST/0001' } };
@@ -48,7 +48,8 @@ function rightAnswer(request: MessageName, content: Content): { answer: MessageN
       const indices = (content?.indices ?? []) as number[];
       const bad = indices.find((i) => i >= FRAME_SIZE);
       if (bad !== undefined) return { answer: 'PE_SYMBOLS_ERROR', content: { error_message: `Indice ${bad} is out of bound for array of size ${FRAME_SIZE}.` } };
-      return { answer: 'PE_SYMBOLS_RESPONSE', content: { symbols_real: indices.map(() => 1), symbols_imag: indices.map(() => -1) } };
+      // Fresh symbols after each QIE (wire notes 19).
+      return { answer: 'PE_SYMBOLS_RESPONSE', content: { symbols_real: indices.map(() => qies), symbols_imag: indices.map(() => -1) } };
     }
     case 'PE_NPHOTON_REQUEST':
       return { answer: 'PE_NPHOTON_RESPONSE', content: { n_photon: 1.54 } };
@@ -94,7 +95,7 @@ export async function startWrongAlice(override: OverrideFn = () => undefined): P
     received.push(name);
     const count = (counts.get(name) ?? 0) + 1;
     counts.set(name, count);
-    const chosen = override(name, content as Content, count) ?? rightAnswer(name, content as Content);
+    const chosen = override(name, content as Content, count) ?? rightAnswer(name, content as Content, counts.get('QIE_REQUEST') ?? 0);
     if (chosen === 'silent') return;
     if (chosen === 'close') return connection.destroy();
     connection.reply(Code[chosen.answer], chosen.content ?? null);

@@ -1,0 +1,161 @@
+/**
+ * End to end over real HTTPS with client certificates: Alice's daemon and
+ * Bob's driver run frames on loopback, each side's final keys go through its
+ * hook into its store, and an SAE pair gets the same keys from the two KMEs.
+ * The simulated backends distil no final key, so the final keys here are
+ * made by the test (the same bytes on both sides, from the frame UUID) and
+ * handed to the production hooks through the backends' `finalKey`.
+ */
+import { createHash } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Writable } from 'node:stream';
+import { pino } from 'pino';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { aliceConfigSchema } from '../src/alice/config.ts';
+import { simulatedBackend, startAlice, type AliceDaemon } from '../src/alice/daemon.ts';
+import type { AliceBackend, AliceSessionBackend } from '../src/alice/backend.ts';
+import type { BobBackend } from '../src/bob/backend.ts';
+import { runFrames } from '../src/bob/run.ts';
+import { BobSession } from '../src/bob/session.ts';
+import { keyConfigSchema } from '../src/keys/config.ts';
+import { checkKeyDelivery, DEMO_MASTER_SAE as MASTER, DEMO_SLAVE_SAE as SLAVE, prepareDemoKeys, type DemoKeys } from '../src/keys/demo.ts';
+import { startKeyService, type KeyService } from '../src/keys/service.ts';
+import { memoryFibre, type FibreOutput } from '../src/sim/fibre-link.ts';
+import { TEST_SIM, testReceiver } from './support/alice.ts';
+import { kmeRequest } from './support/kme.ts';
+
+const BLOCKS = 4;
+
+/** The test's final key of a frame: 4 blocks of 256 bits and 5 bytes that fill no block. */
+function testFinalKey(frameUuid: string): Uint8Array {
+  const parts = Array.from({ length: BLOCKS + 1 }, (_, i) => createHash('sha256').update(`${frameUuid}/${i}`).digest());
+  return Buffer.concat(parts).subarray(0, BLOCKS * 32 + 5);
+}
+
+/** Alice's simulated emitter, its sessions also handing out the test's final key. */
+function aliceWithFinalKeys(backend: AliceBackend, asked: string[]): AliceBackend {
+  return {
+    openSession(info) {
+      const session = backend.openSession(info);
+      const finalKey = async (frameUuid: string) => {
+        asked.push(frameUuid);
+        return testFinalKey(frameUuid);
+      };
+      return new Proxy(session, {
+        get: (target, p) => (p === 'finalKey' ? finalKey : (Reflect.get(target, p, target) as Function).bind(target)),
+      }) as AliceSessionBackend;
+    },
+    close: () => backend.close(),
+  };
+}
+
+function bobWithFinalKeys(backend: BobBackend, overrides: Partial<BobBackend> = {}): BobBackend {
+  return Object.assign(Object.create(backend) as BobBackend, { finalKey: testFinalKey, ...overrides });
+}
+
+let dir: string;
+let demo: DemoKeys;
+let daemon: AliceDaemon;
+let fibre: FibreOutput;
+let bobKeys: KeyService;
+let session: BobSession;
+const logs: string[] = [];
+const askedAlice: string[] = [];
+
+const alice = (method: 'GET' | 'POST', path: string, body?: unknown) => kmeRequest(daemon.kmePort!, demo.ca.cert, demo.master, method, path, body);
+const bob = (method: 'GET' | 'POST', path: string, body?: unknown) => kmeRequest(bobKeys.kmePort!, demo.ca.cert, demo.slave, method, path, body);
+
+beforeAll(async () => {
+  dir = mkdtempSync(join(tmpdir(), 'qosst-keys-e2e-'));
+  demo = await prepareDemoKeys(dir);
+  const sink = new Writable({
+    write(chunk, _encoding, done) {
+      logs.push(String(chunk));
+      done();
+    },
+  });
+  const log = pino({ level: 'trace' }, sink);
+  const config = aliceConfigSchema.parse({
+    port: 0,
+    log_level: 'trace',
+    sim: TEST_SIM,
+    key_store: join(dir, 'alice.sqlite'),
+    kme: demo.kme.alice,
+  });
+  const link = memoryFibre();
+  fibre = link.output;
+  daemon = await startAlice({ config, log, fibre: link.input, backend: aliceWithFinalKeys(simulatedBackend(config, link.input), askedAlice) });
+  const bobConfig = keyConfigSchema.parse({ key_store: join(dir, 'bob.sqlite'), kme: demo.kme.bob });
+  bobKeys = (await startKeyService(bobConfig, 'slave', log))!;
+  session = await BobSession.connect({ host: '127.0.0.1', port: daemon.port });
+});
+
+afterAll(async () => {
+  await session?.disconnect().catch(() => undefined);
+  await bobKeys?.close();
+  await daemon?.close();
+  rmSync(dir, { recursive: true, force: true });
+});
+
+describe('keys from both ends of a link', () => {
+  it("npm start's check finds no key to deliver while none is stored", async () => {
+    expect(await checkKeyDelivery(demo, { alice: daemon.kmePort!, bob: bobKeys.kmePort! })).toEqual({ delivered: false, stored: 0 });
+  });
+
+  it('a frame that fails EC verification leaves no key on either side', async () => {
+    const failing = bobWithFinalKeys(testReceiver({ fibre }), { keyHash: () => 12345n });
+    const summary = await runFrames(session, failing, { frames: 1, onFinalKey: bobKeys.onFinalKey });
+    expect(summary.counts.aborted).toBe(1);
+    expect(summary.errors[0]!.message).toMatch(/EC_VERIFICATION_FAIL/);
+    expect(askedAlice).toEqual([]);
+    expect(bobKeys.store.count()).toBe(0);
+    expect((await alice('GET', `/api/v1/keys/${SLAVE}/status`)).body.stored_key_count).toBe(0);
+  });
+
+  it('three frames: enc_keys at Alice and dec_keys at Bob give identical bytes, once; status counts go down', async () => {
+    const summary = await runFrames(session, bobWithFinalKeys(testReceiver({ fibre })), { frames: 3, onFinalKey: bobKeys.onFinalKey });
+    expect(summary.counts).toEqual({ attempted: 3, completed: 3, denied: 0, aborted: 0 });
+    expect(askedAlice).toHaveLength(3);
+    expect((await alice('GET', `/api/v1/keys/${SLAVE}/status`)).body.stored_key_count).toBe(3 * BLOCKS);
+    expect((await bob('GET', `/api/v1/keys/${MASTER}/status`)).body.stored_key_count).toBe(3 * BLOCKS);
+
+    const enc = await alice('POST', `/api/v1/keys/${SLAVE}/enc_keys`, { number: 6, size: 256 });
+    expect(enc.status).toBe(200);
+    expect(enc.body.keys).toHaveLength(6);
+    // The first frame's four blocks, then the second frame's first two.
+    expect(enc.body.keys.slice(0, 4).map((k: { key: string }) => k.key)).toEqual(
+      [0, 1, 2, 3].map((i) => Buffer.from(testFinalKey(askedAlice[0]!).subarray(i * 32, (i + 1) * 32)).toString('base64')),
+    );
+    const keyIds = enc.body.keys.map((k: { key_ID: string }) => ({ key_ID: k.key_ID }));
+    const dec = await bob('POST', `/api/v1/keys/${MASTER}/dec_keys`, { key_IDs: keyIds });
+    expect(dec.status).toBe(200);
+    expect(dec.body.keys).toEqual(enc.body.keys);
+
+    const again = await bob('POST', `/api/v1/keys/${MASTER}/dec_keys`, { key_IDs: keyIds.slice(0, 1) });
+    expect(again.status).toBe(400);
+    expect(again.body.message).toEqual(expect.any(String));
+    expect((await alice('GET', `/api/v1/keys/${SLAVE}/status`)).body.stored_key_count).toBe(3 * BLOCKS - 6);
+    expect((await bob('GET', `/api/v1/keys/${MASTER}/status`)).body.stored_key_count).toBe(3 * BLOCKS - 6);
+  });
+
+  it("npm start's check: the master's key at Alice and the slave's at Bob match", async () => {
+    const check = await checkKeyDelivery(demo, { alice: daemon.kmePort!, bob: bobKeys.kmePort! });
+    expect(check).toEqual({ delivered: true, keyId: expect.any(String), bits: 256, match: true });
+    expect(bobKeys.store.count()).toBe(3 * BLOCKS - 7);
+  });
+
+  it('never logs key material', () => {
+    const text = logs.join('');
+    expect(text).toMatch(/frame keys stored/);
+    for (const frame of askedAlice) {
+      const key = Buffer.from(testFinalKey(frame));
+      for (let i = 0; i < BLOCKS; i++) {
+        const block = key.subarray(i * 32, (i + 1) * 32);
+        expect(text).not.toContain(block.toString('base64'));
+        expect(text).not.toContain(block.toString('hex'));
+      }
+    }
+  });
+});
