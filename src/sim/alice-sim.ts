@@ -8,6 +8,7 @@
  */
 import { setTimeout as sleep } from 'node:timers/promises';
 import { z } from 'zod';
+import type { Awaitable } from '../../machines/effect.ts';
 import type {
   AliceBackend,
   AliceSessionBackend,
@@ -167,6 +168,19 @@ function variance(xs: Float64Array): number {
 
 const sameUuid = (a: string, b: string) => a.toLowerCase() === b.toLowerCase();
 
+/**
+ * The simulated emitter answers at once (the cheap path of the session
+ * machine's effects); a failure is still a rejected promise, never a throw,
+ * as a real backend's asynchronous failure would be.
+ */
+function settled<T>(answer: () => T): Awaitable<T> {
+  try {
+    return answer();
+  } catch (error) {
+    return Promise.reject(error);
+  }
+}
+
 /** `fibre`: where the emitted light goes; without one it is lost (nobody is listening). */
 export function createSimulatedAlice(options: SimulatedAliceOptions = {}, fibre?: FibreInput): SimulatedAlice {
   const parsed = optionsSchema.safeParse(options);
@@ -217,38 +231,42 @@ export function createSimulatedAlice(options: SimulatedAliceOptions = {}, fibre?
       return this.frame;
     }
 
-    async initialize(request: ContentOf<'INITIALIZATION_REQUEST'>): Promise<InitializationDecision> {
-      this.initialized = null;
-      let proposal: string | null = null;
-      for (const [key, value] of Object.entries(request)) {
-        if (key === 'frame_uuid') continue;
-        const name = isParameterName(key) ? key : ALIASES.get(key);
-        if (name === undefined) {
-          proposal ??= `Unknown parameter ${key}; ask for the configuration.`;
-          continue;
+    initialize(request: ContentOf<'INITIALIZATION_REQUEST'>): Awaitable<InitializationDecision> {
+      return settled(() => {
+        this.initialized = null;
+        let proposal: string | null = null;
+        for (const [key, value] of Object.entries(request)) {
+          if (key === 'frame_uuid') continue;
+          const name = isParameterName(key) ? key : ALIASES.get(key);
+          if (name === undefined) {
+            proposal ??= `Unknown parameter ${key}; ask for the configuration.`;
+            continue;
+          }
+          const definition: ParameterDefinition = PARAMETERS[name];
+          // A value Alice could never use is denied outright, before any mismatch.
+          if (!definition.schema.safeParse(value).success) {
+            return { outcome: 'denied', message: `Invalid value ${show(value)} for ${key}: expected ${definition.expected}.` };
+          }
+          if (show(value) !== show(current(name))) proposal ??= `${key} is ${show(current(name))} here; ask for the configuration.`;
         }
-        const definition: ParameterDefinition = PARAMETERS[name];
-        // A value Alice could never use is denied outright, before any mismatch.
-        if (!definition.schema.safeParse(value).success) {
-          return { outcome: 'denied', message: `Invalid value ${show(value)} for ${key}: expected ${definition.expected}.` };
-        }
-        if (show(value) !== show(current(name))) proposal ??= `${key} is ${show(current(name))} here; ask for the configuration.`;
-      }
-      if (proposal !== null) return { outcome: 'proposal', message: proposal };
-      this.initialized = request.frame_uuid;
-      return { outcome: 'accepted' };
+        if (proposal !== null) return { outcome: 'proposal', message: proposal };
+        this.initialized = request.frame_uuid;
+        return { outcome: 'accepted' };
+      });
     }
 
-    async proposeConfig(): Promise<JsonObject> {
-      return {
-        frame: {
-          quantum: {
-            num_symbols: current('qi.frame.num_symbols'),
-            roll_off: current('qi.frame.roll_off'),
-            variance: current('qi.frame.variance'),
+    proposeConfig(): Awaitable<JsonObject> {
+      return settled(() => {
+        return {
+          frame: {
+            quantum: {
+              num_symbols: current('qi.frame.num_symbols'),
+              roll_off: current('qi.frame.roll_off'),
+              variance: current('qi.frame.variance'),
+            },
           },
-        },
-      };
+        };
+      });
     }
 
     /** Also for a QIE repeated in the frame (wire notes 19): fresh symbols, nothing revealed, estimation anew. */
@@ -266,50 +284,62 @@ export function createSimulatedAlice(options: SimulatedAliceOptions = {}, fibre?
       counters.framesPrepared++;
     }
 
-    async startEmission(): Promise<void> {
-      checkOpen();
-      if (this.frame === null) throw new Error('Cannot start the emission: no frame has been prepared.');
-      if (emissionOwner !== null && emissionOwner !== this) {
-        throw new Error(`Cannot start the emission: the emitter is in use by session ${emissionOwner.id}.`);
-      }
-      emissionOwner = this;
-      counters.emissionsStarted++;
-      fibre?.send(propagate(this.frame.uuid, this.frame, link, random));
-    }
-
-    async stopEmission(): Promise<void> {
-      if (this.frame === null) throw new Error('Cannot stop the emission: no frame has been prepared.');
-      if (emissionOwner === this) emissionOwner = null;
-    }
-
-    async symbols(indices: readonly number[]): Promise<SymbolsResult> {
-      const { real, imag, revealed } = this.requireFrame();
-      if (indices.length > real.length) return { ok: false, message: `${indices.length} indices for a frame of ${real.length} symbols.` };
-      const bad = indices.find((i) => !(i >= 0 && i < real.length && Number.isInteger(i)));
-      if (bad !== undefined) return { ok: false, message: `Indice ${bad} is out of bound for array of size ${real.length}.` };
-      for (const i of indices) revealed.add(i);
-      return { ok: true, real: indices.map((i) => real[i] as number), imag: indices.map((i) => imag[i] as number) };
-    }
-
-    async photonNumber(): Promise<number> {
-      const frame = this.requireFrame();
-      frame.photonNumber ??= meanPhotonNumber(frame.real, frame.imag);
-      return frame.photonNumber;
-    }
-
-    async approveEstimation(estimation: ContentOf<'PE_FINISHED'>): Promise<Verdict> {
-      return reviewEstimation(estimation, {
-        modulationVariance: current('qi.frame.variance') as number,
-        beta: config.beta,
-        maxExcessNoise: config.maxExcessNoise,
+    startEmission(): Awaitable<void> {
+      return settled(() => {
+        checkOpen();
+        if (this.frame === null) throw new Error('Cannot start the emission: no frame has been prepared.');
+        if (emissionOwner !== null && emissionOwner !== this) {
+          throw new Error(`Cannot start the emission: the emitter is in use by session ${emissionOwner.id}.`);
+        }
+        emissionOwner = this;
+        counters.emissionsStarted++;
+        fibre?.send(propagate(this.frame.uuid, this.frame, link, random));
       });
     }
 
-    async ecInitialize({ matrix, noise }: ContentOf<'EC_INITIALIZATION'>): Promise<Verdict> {
-      const width = matrix[0]?.length ?? 0;
-      if (width === 0 || matrix.some((row) => row.length !== width)) return { ok: false, message: 'Matrix is not valid.' };
-      if (noise < 0) return { ok: false, message: `Noise ${show(noise)} is negative.` };
-      return { ok: true };
+    stopEmission(): Awaitable<void> {
+      return settled(() => {
+        if (this.frame === null) throw new Error('Cannot stop the emission: no frame has been prepared.');
+        if (emissionOwner === this) emissionOwner = null;
+      });
+    }
+
+    symbols(indices: readonly number[]): Awaitable<SymbolsResult> {
+      return settled(() => {
+        const { real, imag, revealed } = this.requireFrame();
+        if (indices.length > real.length) return { ok: false, message: `${indices.length} indices for a frame of ${real.length} symbols.` };
+        const bad = indices.find((i) => !(i >= 0 && i < real.length && Number.isInteger(i)));
+        if (bad !== undefined) return { ok: false, message: `Indice ${bad} is out of bound for array of size ${real.length}.` };
+        for (const i of indices) revealed.add(i);
+        return { ok: true, real: indices.map((i) => real[i] as number), imag: indices.map((i) => imag[i] as number) };
+      });
+    }
+
+    photonNumber(): Awaitable<number> {
+      return settled(() => {
+        const frame = this.requireFrame();
+        frame.photonNumber ??= meanPhotonNumber(frame.real, frame.imag);
+        return frame.photonNumber;
+      });
+    }
+
+    approveEstimation(estimation: ContentOf<'PE_FINISHED'>): Awaitable<Verdict> {
+      return settled(() => {
+        return reviewEstimation(estimation, {
+          modulationVariance: current('qi.frame.variance') as number,
+          beta: config.beta,
+          maxExcessNoise: config.maxExcessNoise,
+        });
+      });
+    }
+
+    ecInitialize({ matrix, noise }: ContentOf<'EC_INITIALIZATION'>): Awaitable<Verdict> {
+      return settled(() => {
+        const width = matrix[0]?.length ?? 0;
+        if (width === 0 || matrix.some((row) => row.length !== width)) return { ok: false, message: 'Matrix is not valid.' };
+        if (noise < 0) return { ok: false, message: `Noise ${show(noise)} is negative.` };
+        return { ok: true };
+      });
     }
 
     /**
@@ -318,76 +348,94 @@ export function createSimulatedAlice(options: SimulatedAliceOptions = {}, fibre?
      * takes as her reconciled key (nothing of it is secret). Other syndromes
      * (the specification's example) are acknowledged and add nothing.
      */
-    async ecBlock({ syndrome }: ContentOf<'EC_BLOCK'>): Promise<Verdict> {
-      if (syndrome.length === 0) return { ok: false, message: 'Wrong syndrome length.' };
-      const frame = this.requireFrame();
-      if (syndrome.every((b) => b === 0 || b === 1)) frame.reconciled.push(...syndrome);
-      return { ok: true };
+    ecBlock({ syndrome }: ContentOf<'EC_BLOCK'>): Awaitable<Verdict> {
+      return settled(() => {
+        if (syndrome.length === 0) return { ok: false, message: 'Wrong syndrome length.' };
+        const frame = this.requireFrame();
+        if (syndrome.every((b) => b === 0 || b === 1)) frame.reconciled.push(...syndrome);
+        return { ok: true };
+      });
     }
 
-    async ecRemaining(): Promise<Verdict> {
-      return { ok: true };
+    ecRemaining(): Awaitable<Verdict> {
+      return settled(() => {
+        return { ok: true };
+      });
     }
 
-    async ecVerify(hash: bigint | number): Promise<Verdict> {
-      const { reconciled } = this.requireFrame();
-      return BigInt(hash) === keyHash(Uint8Array.from(reconciled)) ? { ok: true } : { ok: false, message: 'Keys are not equal.' };
+    ecVerify(hash: bigint | number): Awaitable<Verdict> {
+      return settled(() => {
+        const { reconciled } = this.requireFrame();
+        return BigInt(hash) === keyHash(Uint8Array.from(reconciled)) ? { ok: true } : { ok: false, message: 'Keys are not equal.' };
+      });
     }
 
-    async privacyAmplification(parameters: ContentOf<'PA_REQUEST'>): Promise<Verdict> {
-      const { real, revealed } = this.requireFrame();
-      if ('feedback_polynomial' in parameters && parameters.feedback_polynomial.length !== parameters.subblock_length) {
-        return { ok: false, message: 'Invalid value for the feedback polynomial.' };
-      }
-      // Revealed indices were all checked to be in range, so this is the reconciled key's length.
-      const available = real.length - revealed.size;
-      const length = finalKeyLength(parameters, available);
-      if (length > available) return { ok: false, message: `Secret key length ${length} exceeds the ${available} key bits.` };
-      if (length < 1) return { ok: false, message: `The secret key ratio leaves no key bit of the ${available} reconciled bits.` };
-      counters.keyBits += length;
-      return { ok: true };
+    privacyAmplification(parameters: ContentOf<'PA_REQUEST'>): Awaitable<Verdict> {
+      return settled(() => {
+        const { real, revealed } = this.requireFrame();
+        if ('feedback_polynomial' in parameters && parameters.feedback_polynomial.length !== parameters.subblock_length) {
+          return { ok: false, message: 'Invalid value for the feedback polynomial.' };
+        }
+        // Revealed indices were all checked to be in range, so this is the reconciled key's length.
+        const available = real.length - revealed.size;
+        const length = finalKeyLength(parameters, available);
+        if (length > available) return { ok: false, message: `Secret key length ${length} exceeds the ${available} key bits.` };
+        if (length < 1) return { ok: false, message: `The secret key ratio leaves no key bit of the ${available} reconciled bits.` };
+        counters.keyBits += length;
+        return { ok: true };
+      });
     }
 
-    async endFrame(frameUuid: string): Promise<void> {
-      if (this.frame !== null && !sameUuid(this.frame.uuid, frameUuid)) {
-        throw new Error(`Frame ${frameUuid} is not the current frame ${this.frame.uuid}.`);
-      }
-      await this.discardFrame();
-      this.initialized = null;
+    endFrame(frameUuid: string): Awaitable<void> {
+      return settled(() => {
+        if (this.frame !== null && !sameUuid(this.frame.uuid, frameUuid)) {
+          throw new Error(`Frame ${frameUuid} is not the current frame ${this.frame.uuid}.`);
+        }
+        this.discardFrame();
+        this.initialized = null;
+      });
     }
 
-    async changeParameter(parameter: string, value: unknown): Promise<ParameterChange> {
-      if (!isParameterName(parameter)) return { outcome: 'unknown' };
-      const oldValue = current(parameter);
-      const definition: ParameterDefinition = PARAMETERS[parameter];
-      const checked = definition.schema.safeParse(value);
-      if (!checked.success) {
-        return { outcome: 'invalid', oldValue, message: `Invalid value ${show(value)} for ${parameter}: expected ${definition.expected}.` };
-      }
-      // The specification puts policy after validity: UNCHANGED is for a valid value that is refused.
-      if (locked.has(parameter)) return { outcome: 'unchanged', oldValue, message: `${parameter} is locked by policy.` };
-      store.set(parameter, checked.data);
-      return { outcome: 'changed', oldValue, newValue: checked.data };
+    changeParameter(parameter: string, value: unknown): Awaitable<ParameterChange> {
+      return settled(() => {
+        if (!isParameterName(parameter)) return { outcome: 'unknown' };
+        const oldValue = current(parameter);
+        const definition: ParameterDefinition = PARAMETERS[parameter];
+        const checked = definition.schema.safeParse(value);
+        if (!checked.success) {
+          return { outcome: 'invalid', oldValue, message: `Invalid value ${show(value)} for ${parameter}: expected ${definition.expected}.` };
+        }
+        // The specification puts policy after validity: UNCHANGED is for a valid value that is refused.
+        if (locked.has(parameter)) return { outcome: 'unchanged', oldValue, message: `${parameter} is locked by policy.` };
+        store.set(parameter, checked.data);
+        return { outcome: 'changed', oldValue, newValue: checked.data };
+      });
     }
 
-    async startPolarisationSignal(): Promise<void> {
-      checkOpen();
-      if (signalOwner !== null && signalOwner !== this) {
-        throw new Error(`Cannot start the classical signal: it is in use by session ${signalOwner.id}.`);
-      }
-      signalOwner = this;
-      counters.classicalSignalsStarted++;
+    startPolarisationSignal(): Awaitable<void> {
+      return settled(() => {
+        checkOpen();
+        if (signalOwner !== null && signalOwner !== this) {
+          throw new Error(`Cannot start the classical signal: it is in use by session ${signalOwner.id}.`);
+        }
+        signalOwner = this;
+        counters.classicalSignalsStarted++;
+      });
     }
 
-    async stopPolarisationSignal(): Promise<void> {
-      if (signalOwner === this) signalOwner = null;
+    stopPolarisationSignal(): Awaitable<void> {
+      return settled(() => {
+        if (signalOwner === this) signalOwner = null;
+      });
     }
 
     /** Keeps the accepted initialization: the machine may discard the previous frame after accepting a new one. */
-    async discardFrame(): Promise<void> {
-      if (emissionOwner === this) emissionOwner = null;
-      if (signalOwner === this) signalOwner = null;
-      this.frame = null;
+    discardFrame(): Awaitable<void> {
+      return settled(() => {
+        if (emissionOwner === this) emissionOwner = null;
+        if (signalOwner === this) signalOwner = null;
+        this.frame = null;
+      });
     }
   }
 
