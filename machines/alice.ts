@@ -8,9 +8,10 @@
  * UNEXPECTED_COMMAND, by construction. An effect that fails leads to
  * `failing`: the frame is discarded (emission stopped) and Alice answers ABORT.
  */
-import { and, assign, emit, fromPromise, setup, type PromiseActorLogic } from 'xstate';
+import { and, assign, emit, setup } from 'xstate';
 import type { MessageName } from '../src/protocol/codes.ts';
 import { merge, Resolver, type Config } from './compose.ts';
+import { fromEffect, type EffectActorLogic } from './effect.ts';
 import type { Layout, Mount, Stage } from './layout.ts';
 import { EFFECTS, REFUSALS, sessionUpdate, type AnswerDef, type EffectName, type PhaseDef, type RequestDef, type UpdateName } from './phase.ts';
 
@@ -34,8 +35,6 @@ export interface AliceContext extends Omit<AliceInput, 'identified'> {
   frameUuid: string | null;
   /** The request being answered. */
   request: RequestInfo | null;
-  /** What the current state accepts, for UNEXPECTED_COMMAND's error_message. */
-  expects: readonly MessageName[];
   /** Why the frame is being aborted by Alice. */
   failure: string | null;
 }
@@ -64,17 +63,22 @@ export interface EffectOutput {
   content?: object | null;
 }
 
-export type EffectLogic = PromiseActorLogic<EffectOutput, EffectInput>;
+export type EffectLogic = EffectActorLogic<EffectOutput, EffectInput>;
 
 /** Placeholders: a backend supplies the real actors with `machine.provide({ actors })`. */
 const missingEffects = Object.fromEntries(
   EFFECTS.map((name) => [
     name,
-    fromPromise<EffectOutput, EffectInput>(async () => {
+    fromEffect<EffectOutput, EffectInput>(() => {
       throw new Error(`no backend supplies the effect ${name}`);
     }),
   ]),
 ) as Record<EffectName, EffectLogic>;
+
+/** The content of an answer the machine gives itself, without asking the backend. */
+function ownContent(answer: MessageName, context: AliceContext): object | null {
+  return answer === 'IDENTIFICATION_RESPONSE' ? { serial_number: context.serialNumber } : null;
+}
 
 const errorText = (error: unknown) => (error instanceof Error ? error.message : String(error));
 
@@ -87,6 +91,22 @@ function refusalContent(answer: MessageName, request: RequestInfo, why: string, 
     default:
       return { code: request.code, error_message: `${request.name}: ${why}.` };
   }
+}
+
+/** The meta of a waiting state: what it accepts, named in UNEXPECTED_COMMAND. */
+interface WaitingMeta {
+  waiting: true;
+  expects: readonly MessageName[];
+}
+
+function waitingMeta(metas: Record<string, unknown>): WaitingMeta | undefined {
+  for (const meta of Object.values(metas)) if ((meta as Partial<WaitingMeta> | undefined)?.waiting) return meta as WaitingMeta;
+  return undefined;
+}
+
+function contextUpdate(update: UpdateName, content: RequestInfo['content'] | undefined): Partial<AliceContext> {
+  const peer = update === 'identify' ? { peerSerialNumber: String(content?.serial_number) } : {};
+  return { ...sessionUpdate(update, content), ...peer };
 }
 
 const aliceSetup = setup({
@@ -111,14 +131,17 @@ const aliceSetup = setup({
       (event as unknown as { output: EffectOutput }).output.answer === params.answer,
   },
   actions: {
-    saveRequest: assign({
-      request: ({ event }) => {
-        const { name, code, content } = event as RequestEvent;
-        return { name, code, content };
-      },
+    // Saving the request and the update of an answer given at once are one assignment: each costs a new snapshot.
+    saveRequest: assign(({ event }, params: { update?: UpdateName } | undefined) => {
+      const { name, code, content } = event as RequestEvent;
+      const request = { name, code, content };
+      return params?.update ? { request, ...contextUpdate(params.update, content) } : { request };
     }),
-    expect: assign({ expects: (_, params: { expects: readonly MessageName[] }) => params.expects }),
-    answer: emit((_, params: { name: MessageName }) => ({ type: 'answer' as const, name: params.name, content: null })),
+    answer: emit(({ context }, params: { name: MessageName }) => ({
+      type: 'answer' as const,
+      name: params.name,
+      content: ownContent(params.name, context),
+    })),
     answerOutput: emit(({ event }) => {
       const { answer, content } = (event as unknown as { output: EffectOutput }).output;
       return { type: 'answer' as const, name: answer, content: content ?? null };
@@ -128,11 +151,15 @@ const aliceSetup = setup({
       name: params.answer,
       content: refusalContent(params.answer, event as RequestEvent, params.why, context),
     })),
-    unexpected: emit(({ context, event }) => {
+    // The catch-all leaves the state as it is: what the session accepts is in the meta of the waiting state it is in.
+    unexpected: emit(({ context, event, self }) => {
       const e = event as RequestEvent;
-      const expected = context.identified
-        ? `expected now: ${context.expects.join(', ')}`
-        : 'the client is not identified: IDENTIFICATION_REQUEST expected';
+      const expects = waitingMeta(self.getSnapshot().getMeta())?.expects;
+      const expected = !context.identified
+        ? 'the client is not identified: IDENTIFICATION_REQUEST expected'
+        : expects
+          ? `expected now: ${expects.join(', ')}`
+          : `the answer to ${context.request?.name ?? 'the previous request'} is being prepared`;
       return {
         type: 'answer' as const,
         name: 'UNEXPECTED_COMMAND' as const,
@@ -140,11 +167,7 @@ const aliceSetup = setup({
       };
     }),
     forgetIdentification: assign({ identified: false }),
-    update: assign(({ context }, params: { update: UpdateName }) => {
-      const content = context.request?.content;
-      const peer = params.update === 'identify' ? { peerSerialNumber: String(content?.serial_number) } : {};
-      return { ...sessionUpdate(params.update, content), ...peer };
-    }),
+    update: assign(({ context }, params: { update: UpdateName }) => contextUpdate(params.update, context.request?.content)),
     failEffect: assign({
       failure: ({ context, event }) =>
         `${context.request?.name ?? 'request'} failed: ${errorText((event as unknown as { error: unknown }).error)}`,
@@ -184,6 +207,7 @@ function requestTransitions(
     return all.length === 0 ? undefined : all.length === 1 ? all[0] : and(all as never[]);
   };
   const updates = (a: AnswerDef | undefined) => (a?.update ? [{ type: 'update', params: { update: a.update } }] : []);
+  const saveWith = (a: AnswerDef | undefined) => (a?.update ? { type: 'saveRequest', params: { update: a.update } } : 'saveRequest');
   const { r } = b;
   const stayAt = stage === null ? undefined : r.ref(stage.id, origin);
   const on: Config[] = [];
@@ -193,7 +217,7 @@ function requestTransitions(
     on.push({
       guard: guardOf([guard]),
       target: a ? r.answerTarget(stage, mount, origin, a) : undefined,
-      actions: ['saveRequest', { type: 'refuse', params: { answer, why: REFUSALS[guard] } }, ...updates(a)],
+      actions: [saveWith(a), { type: 'refuse', params: { answer, why: REFUSALS[guard] } }],
       description: REFUSALS[guard],
     });
   }
@@ -203,7 +227,9 @@ function requestTransitions(
     on.push({
       guard: guardOf([]),
       target: r.answerTarget(stage, mount, origin, a),
-      actions: ['saveRequest', { type: 'answer', params: { name: answer } }, ...updates(a)],
+      actions: [saveWith(a), { type: 'answer', params: { name: answer } }],
+      // Beside a refusal, the answer is one of two: say when.
+      ...(def.refuse ? { description: a.when } : {}),
     });
     return { on, states: {} };
   }
@@ -238,7 +264,7 @@ function stageConfig(b: Builder, stage: Stage): Config {
       Object.assign(states, t.states);
     }
     const expects = [...new Set([...Object.keys(on), ...b.globalExpects])] as MessageName[];
-    states[w.key] = { description: w.description, entry: { type: 'expect', params: { expects } }, on, meta: { waiting: true, expects } };
+    states[w.key] = { description: w.description, on, meta: { waiting: true, expects } satisfies WaitingMeta };
   }
   return { initial: b.r.initialKey(stage), states };
 }
@@ -252,7 +278,6 @@ export function buildAliceMachine(layout: Layout) {
   const firstStage = layout.stages[0]!;
   const stageStates: Record<string, Config> = {};
   for (const stage of layout.stages) stageStates[stage.id] = stageConfig(b, stage);
-  stageStates.resume = { type: 'history', history: 'deep' };
   const states: Record<string, Config> = {
     session: { initial: firstStage.id, states: stageStates },
   };
@@ -286,6 +311,8 @@ export function buildAliceMachine(layout: Layout) {
     },
   };
   for (const name of r.ends) states[name] = { type: 'final' };
+  // Exiting a state that has a deep history records the whole configuration: worth it only when something resumes.
+  if (r.historyUsed) stageStates.resume = { type: 'history', history: 'deep' };
 
   const config: Config = {
     id: layout.id,
@@ -295,7 +322,6 @@ export function buildAliceMachine(layout: Layout) {
       peerSerialNumber: null,
       frameUuid: null,
       request: null,
-      expects: [],
       failure: null,
     }),
     initial: 'session',

@@ -22,8 +22,10 @@ export interface Waiting {
 }
 
 export class Resolver {
-  readonly history: string;
   readonly ends = new Set<string>();
+  /** Whether a transition leads to the session's deep history (`resume`): the machine needs the state only then. */
+  historyUsed = false;
+  private readonly historyRef: string;
   private readonly stages: ReadonlyMap<string, Stage>;
 
   constructor(
@@ -31,7 +33,13 @@ export class Resolver {
     readonly layout: Layout,
   ) {
     this.stages = new Map(layout.stages.map((s) => [s.id, s]));
-    this.history = `#${machineId}.session.resume`;
+    this.historyRef = `#${machineId}.session.resume`;
+  }
+
+  /** Back where the session was when a request accepted anywhere interrupted it. */
+  get history(): string {
+    this.historyUsed = true;
+    return this.historyRef;
   }
 
   /** Stages live in `session`, so that leaving it for a global request records its history. */

@@ -2,9 +2,9 @@
 import { definePhase } from './phase.ts';
 import { phaseMachine } from './alice.ts';
 
+// Alice answers from her own configuration (her serial number): no backend effect, so the session stays where it was.
 const identify = {
   open: true,
-  effect: 'identify',
   refuse: { guard: 'incompatibleVersion', answer: 'INVALID_QOSST_VERSION' },
   answers: {
     IDENTIFICATION_RESPONSE: { to: 'identified', when: 'version compatible', update: 'identify' },

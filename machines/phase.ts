@@ -12,7 +12,6 @@ import type { MessageName } from '../src/protocol/codes.ts';
 
 /** Effects Alice's backend performs; each decides the answer to one request. */
 export const EFFECTS = [
-  'identify',
   'initialize',
   'proposeConfig',
   'prepareFrame',

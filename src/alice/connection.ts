@@ -303,9 +303,12 @@ export class AliceConnection implements BudgetMember {
     }
     this.awaitingAnswer = false;
     if (this.actor.getSnapshot().status === 'done') {
-      // Disconnected: whatever the client sent after DISCONNECTION is not read.
-      this.closing = true;
+      // Disconnected: whatever the client sent after DISCONNECTION is not read. The budget is settled first:
+      // an answer given at once arrives inside drain(), whose own accounting skips a closing connection.
       this.queue.length = 0;
+      this.queuedBytes = 0;
+      this.account();
+      this.closing = true;
       this.socket.end();
       return;
     }

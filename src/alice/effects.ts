@@ -2,8 +2,8 @@
  * The actors behind the session machine's effects: each calls one method
  * of the session's backend and turns its result into the answer.
  */
-import { fromPromise } from 'xstate';
 import type { EffectInput, EffectLogic, EffectOutput } from '../../machines/alice.ts';
+import { andThen, fromEffect, isPromiseLike, type Awaitable } from '../../machines/effect.ts';
 import type { EffectName } from '../../machines/phase.ts';
 import type { MessageName } from '../protocol/codes.ts';
 import { validateContent, type ContentOf } from '../protocol/schemas.ts';
@@ -58,28 +58,34 @@ function parameterAnswer(parameter: string, change: ParameterChange): EffectOutp
 export function aliceEffects(ctx: EffectsContext): Record<EffectName, EffectLogic> {
   const { backend, lock, owner } = ctx;
   // What the backend puts in an answer is checked like what Bob sends: a bad value aborts the frame, never the encoder.
-  const effect = (run: (input: EffectInput) => Promise<EffectOutput>) =>
-    fromPromise<EffectOutput, EffectInput>(async ({ input }) => {
-      const output = await run(input);
-      const valid = validateContent(output.answer, output.content ?? null);
-      if (!valid.ok) throw new Error(`the backend's answer is invalid: ${valid.error}`);
-      return output;
-    });
-  const discard = async () => {
+  const checked = (output: EffectOutput): EffectOutput => {
+    const valid = validateContent(output.answer, output.content ?? null);
+    if (!valid.ok) throw new Error(`the backend's answer is invalid: ${valid.error}`);
+    return output;
+  };
+  // A backend that answers at once is answered at once: no promise in between (see machines/effect.ts).
+  const effect = (run: (input: EffectInput) => Awaitable<EffectOutput>) =>
+    fromEffect<EffectOutput, EffectInput>((input) => andThen(run(input), checked));
+  /** discardFrame, then the emitter released whatever happened. */
+  const discard = (): Awaitable<void> => {
+    let discarded: Awaitable<void>;
     try {
-      await backend.discardFrame();
-    } finally {
+      discarded = backend.discardFrame();
+    } catch (error) {
       lock.release(owner);
+      throw error;
     }
+    if (!isPromiseLike(discarded)) return lock.release(owner);
+    return Promise.resolve(discarded).finally(() => lock.release(owner));
   };
   return {
-    identify: effect(async ({ context }) => ({ answer: 'IDENTIFICATION_RESPONSE', content: { serial_number: context.serialNumber } })),
-    initialize: effect(async (input) => {
-      const d = await backend.initialize(contentOf(input, 'INITIALIZATION_REQUEST'));
-      if (d.outcome === 'accepted') return { answer: 'INITIALIZATION_ACCEPTED' };
-      return { answer: d.outcome === 'denied' ? 'INITIALIZATION_DENIED' : 'INITIALIZATION_PROPOSAL', content: { deny_message: d.message } };
-    }),
-    proposeConfig: effect(async () => ({ answer: 'INITIALIZATION_CONFIG', content: { config: await backend.proposeConfig() } })),
+    initialize: effect((input) =>
+      andThen(backend.initialize(contentOf(input, 'INITIALIZATION_REQUEST')), (d): EffectOutput => {
+        if (d.outcome === 'accepted') return { answer: 'INITIALIZATION_ACCEPTED' };
+        return { answer: d.outcome === 'denied' ? 'INITIALIZATION_DENIED' : 'INITIALIZATION_PROPOSAL', content: { deny_message: d.message } };
+      }),
+    ),
+    proposeConfig: effect(() => andThen(backend.proposeConfig(), (config) => ({ answer: 'INITIALIZATION_CONFIG', content: { config } }))),
     prepareFrame: effect(async ({ context }) => {
       await lock.acquire(owner, ctx.emitterWaitMs);
       try {
@@ -96,62 +102,54 @@ export function aliceEffects(ctx: EffectsContext): Record<EffectName, EffectLogi
       if (ctx.closed()) await discard();
       return { answer: 'QIE_EMISSION_STARTED' };
     }),
-    stopEmission: effect(async () => {
-      await backend.stopEmission();
-      lock.release(owner);
-      return { answer: 'QIE_ENDED' };
-    }),
-    symbols: effect(async (input) => {
+    stopEmission: effect(() =>
+      andThen(backend.stopEmission(), (): EffectOutput => {
+        lock.release(owner);
+        return { answer: 'QIE_ENDED' };
+      }),
+    ),
+    symbols: effect((input) => {
       const { indices } = contentOf(input, 'PE_SYMBOLS_REQUEST');
       const most = symbolsPerAnswer(ctx.maxAnswerLength);
       if (indices.length > most) {
         const error_message = `${indices.length} indices: the answer could exceed Alice's answer limit of ${ctx.maxAnswerLength} bytes; ask for at most ${most} at a time.`;
         return { answer: 'PE_SYMBOLS_ERROR', content: { error_message } };
       }
-      const r = await backend.symbols(indices);
-      return r.ok
-        ? { answer: 'PE_SYMBOLS_RESPONSE', content: { symbols_real: r.real, symbols_imag: r.imag } }
-        : { answer: 'PE_SYMBOLS_ERROR', content: { error_message: r.message } };
+      return andThen(backend.symbols(indices), (r): EffectOutput =>
+        r.ok
+          ? { answer: 'PE_SYMBOLS_RESPONSE', content: { symbols_real: r.real, symbols_imag: r.imag } }
+          : { answer: 'PE_SYMBOLS_ERROR', content: { error_message: r.message } },
+      );
     }),
-    photonNumber: effect(async () => ({ answer: 'PE_NPHOTON_RESPONSE', content: { n_photon: await backend.photonNumber() } })),
-    approveEstimation: effect(async (input) =>
-      verdict(await backend.approveEstimation(contentOf(input, 'PE_FINISHED')), 'PE_APPROVED', 'PE_DENIED', 'deny_message'),
+    photonNumber: effect(() => andThen(backend.photonNumber(), (n_photon) => ({ answer: 'PE_NPHOTON_RESPONSE', content: { n_photon } }))),
+    approveEstimation: effect((input) =>
+      andThen(backend.approveEstimation(contentOf(input, 'PE_FINISHED')), (v) => verdict(v, 'PE_APPROVED', 'PE_DENIED', 'deny_message')),
     ),
-    ecInitialize: effect(async (input) => verdict(await backend.ecInitialize(contentOf(input, 'EC_INITIALIZATION')), 'EC_READY', 'EC_DENIED')),
-    ecBlock: effect(async (input) => verdict(await backend.ecBlock(contentOf(input, 'EC_BLOCK')), 'EC_BLOCK_ACK', 'EC_BLOCK_ERROR')),
-    ecRemaining: effect(async (input) =>
-      verdict(await backend.ecRemaining(contentOf(input, 'EC_REMAINING')), 'EC_REMAINING_ACK', 'EC_REMAINING_ERROR'),
+    ecInitialize: effect((input) => andThen(backend.ecInitialize(contentOf(input, 'EC_INITIALIZATION')), (v) => verdict(v, 'EC_READY', 'EC_DENIED'))),
+    ecBlock: effect((input) => andThen(backend.ecBlock(contentOf(input, 'EC_BLOCK')), (v) => verdict(v, 'EC_BLOCK_ACK', 'EC_BLOCK_ERROR'))),
+    ecRemaining: effect((input) =>
+      andThen(backend.ecRemaining(contentOf(input, 'EC_REMAINING')), (v) => verdict(v, 'EC_REMAINING_ACK', 'EC_REMAINING_ERROR')),
     ),
-    ecVerify: effect(async (input) =>
-      verdict(await backend.ecVerify(contentOf(input, 'EC_VERIFICATION').hash), 'EC_VERIFICATION_SUCCESS', 'EC_VERIFICATION_FAIL'),
+    ecVerify: effect((input) =>
+      andThen(backend.ecVerify(contentOf(input, 'EC_VERIFICATION').hash), (v) => verdict(v, 'EC_VERIFICATION_SUCCESS', 'EC_VERIFICATION_FAIL')),
     ),
-    privacyAmplification: effect(async (input) =>
-      verdict(await backend.privacyAmplification(contentOf(input, 'PA_REQUEST')), 'PA_SUCCESS', 'PA_ERROR'),
+    privacyAmplification: effect((input) =>
+      andThen(backend.privacyAmplification(contentOf(input, 'PA_REQUEST')), (v) => verdict(v, 'PA_SUCCESS', 'PA_ERROR')),
     ),
-    endFrame: effect(async ({ context }) => {
-      await backend.endFrame(context.frameUuid!);
-      return { answer: 'FRAME_ENDED_ACK', content: { frame_uuid: context.frameUuid } };
-    }),
-    changeParameter: effect(async (input) => {
+    endFrame: effect(({ context }) =>
+      andThen(backend.endFrame(context.frameUuid!), () => ({ answer: 'FRAME_ENDED_ACK', content: { frame_uuid: context.frameUuid } })),
+    ),
+    changeParameter: effect((input) => {
       const { parameter, value } = contentOf(input, 'CHANGE_PARAMETER_REQUEST');
-      return parameterAnswer(parameter, await backend.changeParameter(parameter, value));
+      return andThen(backend.changeParameter(parameter, value), (change) => parameterAnswer(parameter, change));
     }),
     startPolarisationSignal: effect(async () => {
       await backend.startPolarisationSignal();
       if (ctx.closed()) await discard();
       return { answer: 'POLARISATION_RECOVERY_ACK' };
     }),
-    stopPolarisationSignal: effect(async () => {
-      await backend.stopPolarisationSignal();
-      return { answer: 'POLARISATION_RECOVERY_ENDED' };
-    }),
-    discardFrame: effect(async () => {
-      await discard();
-      return { answer: 'ABORT_ACK' };
-    }),
-    endSession: effect(async () => {
-      await discard();
-      return { answer: 'DISCONNECTION_ACK' };
-    }),
+    stopPolarisationSignal: effect(() => andThen(backend.stopPolarisationSignal(), () => ({ answer: 'POLARISATION_RECOVERY_ENDED' }))),
+    discardFrame: effect(() => andThen(discard(), () => ({ answer: 'ABORT_ACK' }))),
+    endSession: effect(() => andThen(discard(), () => ({ answer: 'DISCONNECTION_ACK' }))),
   };
 }

@@ -6,7 +6,7 @@
  * second (wire notes 1); the prose of the specification says the opposite.
  * `deployed` is the default, `spec` an explicit option.
  */
-import { createHash } from 'node:crypto';
+import { createHash, hash } from 'node:crypto';
 import type { Authenticator } from './auth/authenticator.ts';
 import { codeName, type MessageName } from './codes.ts';
 import { isJsonObject, parseJsonBytes, pyStringify, type JsonObject } from './json.ts';
@@ -59,7 +59,12 @@ export type Decoded =
 
 /** SHA-256 over the header and content bytes exactly as they are on the wire. */
 export function frameDigest(headerBytes: Uint8Array, contentBytes: Uint8Array): Buffer {
-  return createHash('sha256').update(headerBytes).update(contentBytes).digest();
+  // Received frames usually sit in one chunk, header then content: one view, one call.
+  const adjacent =
+    contentBytes.length === 0 ||
+    (headerBytes.buffer === contentBytes.buffer && headerBytes.byteOffset + headerBytes.byteLength === contentBytes.byteOffset);
+  if (!adjacent) return createHash('sha256').update(headerBytes).update(contentBytes).digest();
+  return hash('sha256', new Uint8Array(headerBytes.buffer, headerBytes.byteOffset, headerBytes.byteLength + contentBytes.byteLength), 'buffer');
 }
 
 export interface OutgoingMessage {
@@ -88,7 +93,7 @@ export function encodeFrame(msg: OutgoingMessage, auth: Authenticator, order: He
   const headerAt = 4 + sigLength;
   out.write(header, headerAt, 'utf8');
   if (contentLength > 0) out.write(content, headerAt + headerLength, 'utf8');
-  const digest = createHash('sha256').update(out.subarray(headerAt)).digest();
+  const digest = hash('sha256', out.subarray(headerAt), 'buffer');
   const signature = auth.sign(digest);
   if (signature.length !== sigLength) throw new Error(`${auth.algorithm} signature is ${signature.length} bytes, expected ${sigLength}`);
   out.set(signature, 4);

@@ -11,11 +11,6 @@ export interface JsonObject {
   [key: string]: JsonValue;
 }
 
-// Any integer beyond 2^53 has at least 16 digits; text without such an
-// integer (16 digits neither after a digit or a point, nor before a point or
-// an exponent: floats lose nothing in a double) parses exactly with the
-// native parser, which is several times faster.
-const LONG_INTEGER = /(?<![\d.])\d{16,}(?![\d.eE])/;
 const INTEGER_TEXT = /^-?\d+$/;
 
 /**
@@ -162,15 +157,66 @@ function parseSlow(text: string, tokens: Map<string, number>, integralFloats: bo
 
 export type ParseResult = { ok: true; value: JsonValue } | { ok: false; reason: string };
 
+/**
+ * Whether a value `JSON.parse` made may differ from what Python reads in
+ * the same text: it holds an integer beyond 2^53 (an int literal rounded,
+ * or a float such as 1e+16, which the slow path reads alike), or an
+ * integral number (written `2` or `2.0`: only the text can tell). A walk
+ * over the parsed numbers costs far less than a regular expression over the
+ * text of a million symbols.
+ */
+function needsSlowPath(value: unknown, text: string): boolean {
+  let integral = false;
+  /** True for an integer beyond 2^53. */
+  const unsafe = (x: number): boolean => {
+    if (!Number.isInteger(x)) return false;
+    if (!Number.isSafeInteger(x)) return true;
+    integral = true;
+    return false;
+  };
+  // A loop over an explicit stack, not recursion: JSON.parse accepts nesting far deeper than the call stack.
+  const pending: unknown[] = [value];
+  while (pending.length > 0) {
+    const v = pending.pop();
+    if (typeof v === 'number') {
+      if (unsafe(v)) return true;
+    } else if (Array.isArray(v)) {
+      for (let i = 0; i < v.length; i++) {
+        const x: unknown = v[i];
+        if (typeof x === 'number') {
+          if (unsafe(x)) return true;
+        } else if (typeof x === 'object' && x !== null) pending.push(x);
+      }
+    } else if (typeof v === 'object' && v !== null) {
+      for (const key in v) pending.push((v as Record<string, unknown>)[key]);
+    }
+  }
+  return integral && mayHoldIntegralFloat(text);
+}
+
 /** Parses JSON text as Python's `json.loads` does (with `NaN`, `Infinity`, `-Infinity`); never throws. */
 export function parseJsonText(text: string): ParseResult {
+  let value: JsonValue;
   try {
-    const nonFinite = mayHoldNonFinite(text);
-    const integralFloats = mayHoldIntegralFloat(text);
-    if (!nonFinite && !integralFloats && !LONG_INTEGER.test(text)) return { ok: true, value: JSON.parse(text) as JsonValue };
-    const rewritten = nonFinite ? rewriteNonFinite(text) : { text, tokens: new Map<string, number>() };
+    value = JSON.parse(text) as JsonValue;
+  } catch (err) {
+    // Only the bare non-finite tokens are JSON for Python and not for JSON.parse: anything else is refused as it is.
+    if (!mayHoldNonFinite(text)) return { ok: false, reason: `not valid JSON (${(err as Error).message})` };
+    return parseRewritten(text);
+  }
+  if (!needsSlowPath(value, text)) return { ok: true, value };
+  try {
+    return { ok: true, value: parseSlow(text, new Map(), mayHoldIntegralFloat(text)) };
+  } catch (err) {
+    return { ok: false, reason: `not valid JSON (${(err as Error).message})` };
+  }
+}
+
+function parseRewritten(text: string): ParseResult {
+  try {
+    const rewritten = rewriteNonFinite(text);
     if (typeof rewritten === 'string') return { ok: false, reason: `not valid JSON (${rewritten})` };
-    return { ok: true, value: parseSlow(rewritten.text, rewritten.tokens, integralFloats) };
+    return { ok: true, value: parseSlow(rewritten.text, rewritten.tokens, mayHoldIntegralFloat(text)) };
   } catch (err) {
     return { ok: false, reason: `not valid JSON (${(err as Error).message})` };
   }
@@ -185,13 +231,51 @@ export function parseJsonBytes(bytes: Uint8Array): ParseResult {
   return parseJsonText(buffer.toString('utf8'));
 }
 
-const HAS_NON_ASCII = /[\u0080-\uffff]/;
-const NON_ASCII = /[\u0080-\uffff]/g;
-const escapeNonAscii = (ch: string) => `\\u${ch.charCodeAt(0).toString(16).padStart(4, '0')}`;
+// What `ensure_ascii` escapes beyond JSON.stringify: DEL (0x7f) and every code unit above it.
+const HAS_NON_ASCII = /[^\x00-\x7e]/;
+/** The four lowercase hex digits of every UTF-16 code unit, as the little-endian 32-bit word of their ASCII bytes. */
+const HEX4 = new Uint32Array(65536);
+for (let c = 0; c < 65536; c++) {
+  const hex = c.toString(16).padStart(4, '0');
+  HEX4[c] = (hex.charCodeAt(0) | (hex.charCodeAt(1) << 8) | (hex.charCodeAt(2) << 16) | (hex.charCodeAt(3) << 24)) >>> 0;
+}
+const BACKSLASH_U = 0x755c; // a backslash then "u", as a little-endian 16-bit word
+const LITTLE_ENDIAN = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
+
+/**
+ * `ensure_ascii`: DEL and every UTF-16 code unit above it as `\uxxxx` (an
+ * astral character as its two surrogates, as Python writes it). The code
+ * units are read from a typed array and each escape written with two
+ * stores, into a buffer sized beforehand: linear, a 60 MB string in well
+ * under a second on a quiet machine (a replace with a callback per
+ * character takes seconds).
+ */
+function escapeNonAscii(quoted: string): string {
+  const bytes = Buffer.from(quoted, 'utf16le');
+  if (!LITTLE_ENDIAN) bytes.swap16();
+  // Buffer.from aligns its pool to 8 bytes: the view below is always aligned.
+  const units = new Uint16Array(bytes.buffer, bytes.byteOffset, bytes.length >> 1);
+  let wide = 0;
+  for (let i = 0; i < units.length; i++) if (units[i]! > 0x7e) wide++;
+  const out = Buffer.allocUnsafe(units.length + 5 * wide);
+  const view = new DataView(out.buffer, out.byteOffset, out.length);
+  let j = 0;
+  for (let i = 0; i < units.length; i++) {
+    const c = units[i]!;
+    if (c <= 0x7e) {
+      out[j++] = c;
+      continue;
+    }
+    view.setUint16(j, BACKSLASH_U, true);
+    view.setUint32(j + 2, HEX4[c]!, true);
+    j += 6;
+  }
+  return out.toString('latin1');
+}
 
 function pyString(s: string): string {
   const quoted = JSON.stringify(s);
-  return HAS_NON_ASCII.test(quoted) ? quoted.replace(NON_ASCII, escapeNonAscii) : quoted;
+  return HAS_NON_ASCII.test(quoted) ? escapeNonAscii(quoted) : quoted;
 }
 
 /**
@@ -222,23 +306,24 @@ function nativeForm(x: number): boolean {
 const COMMA = 0x2c;
 const SPACE = 0x20;
 
-/** Python's ", " separator; a byte loop beats String.replaceAll threefold on long runs (numbers are ASCII). */
-function spaceCommas(text: string): string {
-  if (text.length < 1024) return text.replaceAll(',', ', ');
-  const src = Buffer.from(text, 'latin1');
-  let commas = 0;
-  for (let i = 0; i < src.length; i++) if (src[i] === COMMA) commas++;
-  const out = Buffer.allocUnsafe(src.length + commas);
+/**
+ * A run of numbers JSON.stringify writes as Python does, without its
+ * brackets and with Python's `", "` separator. Numbers hold no comma, so
+ * the output's length is known: one pass into a buffer, no intermediate
+ * copy (a long run is a million symbols).
+ */
+function stringifyRun(values: readonly unknown[]): string {
+  const text = JSON.stringify(values);
+  if (values.length < 64) return text.slice(1, -1).replaceAll(',', ', ');
+  const out = Buffer.allocUnsafe(text.length - 2 + values.length - 1);
   let j = 0;
-  for (let i = 0; i < src.length; i++) {
-    const byte = src[i]!;
-    out[j++] = byte;
-    if (byte === COMMA) out[j++] = SPACE;
+  for (let i = 1, end = text.length - 1; i < end; i++) {
+    const c = text.charCodeAt(i);
+    out[j++] = c;
+    if (c === COMMA) out[j++] = SPACE;
   }
   return out.toString('latin1');
 }
-
-const stringifyRun = (values: unknown[]) => spaceCommas(JSON.stringify(values).slice(1, -1));
 
 /**
  * Symbol and syndrome arrays (numbers only): runs of numbers that the native

@@ -8,6 +8,7 @@
  */
 import { setTimeout as sleep } from 'node:timers/promises';
 import { z } from 'zod';
+import type { Awaitable } from '../../machines/effect.ts';
 import type {
   AliceBackend,
   AliceSessionBackend,
@@ -203,6 +204,19 @@ function variance(xs: Float64Array): number {
 
 const sameUuid = (a: string, b: string) => a.toLowerCase() === b.toLowerCase();
 
+/**
+ * The simulated emitter answers at once (the cheap path of the session
+ * machine's effects); a failure is still a rejected promise, never a throw,
+ * as a real backend's asynchronous failure would be.
+ */
+function settled<T>(answer: () => T): Awaitable<T> {
+  try {
+    return answer();
+  } catch (error) {
+    return Promise.reject(error);
+  }
+}
+
 /** `fibre`: where the emitted light goes; without one it is lost (nobody is listening). */
 export function createSimulatedAlice(options: SimulatedAliceOptions = {}, fibre?: FibreInput): SimulatedAlice {
   const parsed = optionsSchema.safeParse(options);
@@ -253,38 +267,42 @@ export function createSimulatedAlice(options: SimulatedAliceOptions = {}, fibre?
       return this.frame;
     }
 
-    async initialize(request: ContentOf<'INITIALIZATION_REQUEST'>): Promise<InitializationDecision> {
-      this.initialized = null;
-      let proposal: string | null = null;
-      for (const [key, value] of Object.entries(request)) {
-        if (key === 'frame_uuid') continue;
-        const name = isParameterName(key) ? key : ALIASES.get(key);
-        if (name === undefined) {
-          proposal ??= `Unknown parameter ${key}; ask for the configuration.`;
-          continue;
+    initialize(request: ContentOf<'INITIALIZATION_REQUEST'>): Awaitable<InitializationDecision> {
+      return settled(() => {
+        this.initialized = null;
+        let proposal: string | null = null;
+        for (const [key, value] of Object.entries(request)) {
+          if (key === 'frame_uuid') continue;
+          const name = isParameterName(key) ? key : ALIASES.get(key);
+          if (name === undefined) {
+            proposal ??= `Unknown parameter ${key}; ask for the configuration.`;
+            continue;
+          }
+          const definition: ParameterDefinition = PARAMETERS[name];
+          // A value Alice could never use is denied outright, before any mismatch.
+          if (!definition.schema.safeParse(value).success) {
+            return { outcome: 'denied', message: `Invalid value ${show(value)} for ${key}: expected ${definition.expected}.` };
+          }
+          if (show(value) !== show(current(name))) proposal ??= `${key} is ${show(current(name))} here; ask for the configuration.`;
         }
-        const definition: ParameterDefinition = PARAMETERS[name];
-        // A value Alice could never use is denied outright, before any mismatch.
-        if (!definition.schema.safeParse(value).success) {
-          return { outcome: 'denied', message: `Invalid value ${show(value)} for ${key}: expected ${definition.expected}.` };
-        }
-        if (show(value) !== show(current(name))) proposal ??= `${key} is ${show(current(name))} here; ask for the configuration.`;
-      }
-      if (proposal !== null) return { outcome: 'proposal', message: proposal };
-      this.initialized = request.frame_uuid;
-      return { outcome: 'accepted' };
+        if (proposal !== null) return { outcome: 'proposal', message: proposal };
+        this.initialized = request.frame_uuid;
+        return { outcome: 'accepted' };
+      });
     }
 
-    async proposeConfig(): Promise<JsonObject> {
-      return {
-        frame: {
-          quantum: {
-            num_symbols: current('qi.frame.num_symbols'),
-            roll_off: current('qi.frame.roll_off'),
-            variance: current('qi.frame.variance'),
+    proposeConfig(): Awaitable<JsonObject> {
+      return settled(() => {
+        return {
+          frame: {
+            quantum: {
+              num_symbols: current('qi.frame.num_symbols'),
+              roll_off: current('qi.frame.roll_off'),
+              variance: current('qi.frame.variance'),
+            },
           },
-        },
-      };
+        };
+      });
     }
 
     /** Also for a QIE repeated in the frame (wire notes 19): fresh symbols, nothing revealed, estimation anew. */
@@ -302,78 +320,90 @@ export function createSimulatedAlice(options: SimulatedAliceOptions = {}, fibre?
       counters.framesPrepared++;
     }
 
-    async startEmission(): Promise<void> {
-      checkOpen();
-      if (this.frame === null) throw new Error('Cannot start the emission: no frame has been prepared.');
-      if (emissionOwner !== null && emissionOwner !== this) {
-        throw new Error(`Cannot start the emission: the emitter is in use by session ${emissionOwner.id}.`);
-      }
-      emissionOwner = this;
-      counters.emissionsStarted++;
-      fibre?.send(propagate(this.frame.uuid, this.frame, link, random));
+    startEmission(): Awaitable<void> {
+      return settled(() => {
+        checkOpen();
+        if (this.frame === null) throw new Error('Cannot start the emission: no frame has been prepared.');
+        if (emissionOwner !== null && emissionOwner !== this) {
+          throw new Error(`Cannot start the emission: the emitter is in use by session ${emissionOwner.id}.`);
+        }
+        emissionOwner = this;
+        counters.emissionsStarted++;
+        fibre?.send(propagate(this.frame.uuid, this.frame, link, random));
+      });
     }
 
-    async stopEmission(): Promise<void> {
-      if (this.frame === null) throw new Error('Cannot stop the emission: no frame has been prepared.');
-      if (emissionOwner === this) emissionOwner = null;
+    stopEmission(): Awaitable<void> {
+      return settled(() => {
+        if (this.frame === null) throw new Error('Cannot stop the emission: no frame has been prepared.');
+        if (emissionOwner === this) emissionOwner = null;
+      });
     }
 
-    async symbols(indices: readonly number[]): Promise<SymbolsResult> {
-      const { real, imag, revealed } = this.requireFrame();
-      if (indices.length > real.length) return { ok: false, message: `${indices.length} indices for a frame of ${real.length} symbols.` };
-      const bad = indices.find((i) => !(i >= 0 && i < real.length && Number.isInteger(i)));
-      if (bad !== undefined) return { ok: false, message: `Indice ${bad} is out of bound for array of size ${real.length}.` };
-      for (const i of indices) revealed.add(i);
-      return { ok: true, real: indices.map((i) => real[i] as number), imag: indices.map((i) => imag[i] as number) };
+    symbols(indices: readonly number[]): Awaitable<SymbolsResult> {
+      return settled(() => {
+        const { real, imag, revealed } = this.requireFrame();
+        if (indices.length > real.length) return { ok: false, message: `${indices.length} indices for a frame of ${real.length} symbols.` };
+        const bad = indices.find((i) => !(i >= 0 && i < real.length && Number.isInteger(i)));
+        if (bad !== undefined) return { ok: false, message: `Indice ${bad} is out of bound for array of size ${real.length}.` };
+        for (const i of indices) revealed.add(i);
+        return { ok: true, real: indices.map((i) => real[i] as number), imag: indices.map((i) => imag[i] as number) };
+      });
     }
 
-    async photonNumber(): Promise<number> {
-      const frame = this.requireFrame();
-      frame.photonNumber ??= meanPhotonNumber(frame.real, frame.imag);
-      return frame.photonNumber;
+    photonNumber(): Awaitable<number> {
+      return settled(() => {
+        const frame = this.requireFrame();
+        frame.photonNumber ??= meanPhotonNumber(frame.real, frame.imag);
+        return frame.photonNumber;
+      });
     }
 
-    async approveEstimation(estimation: ContentOf<'PE_FINISHED'>): Promise<Verdict> {
-      if (this.frame !== null) this.frame.estimation = estimation;
-      return reviewEstimation(estimation, {
-        modulationVariance: current('qi.frame.variance') as number,
-        beta: config.beta,
-        maxExcessNoise: config.maxExcessNoise,
+    approveEstimation(estimation: ContentOf<'PE_FINISHED'>): Awaitable<Verdict> {
+      return settled(() => {
+        if (this.frame !== null) this.frame.estimation = estimation;
+        return reviewEstimation(estimation, {
+          modulationVariance: current('qi.frame.variance') as number,
+          beta: config.beta,
+          maxExcessNoise: config.maxExcessNoise,
+        });
       });
     }
 
     /** The specification's `{matrix, noise}` is checked for sense and distils nothing; a `code_id` starts real reconciliation. */
-    async ecInitialize(parameters: ContentOf<'EC_INITIALIZATION'>): Promise<Verdict> {
-      const frame = this.requireFrame();
-      frame.reconciliation = undefined;
-      frame.corrected = [];
-      const { matrix, noise, code_id: codeId, block_length: blockLength, rate, dimension } = parameters;
-      if (codeId === undefined) {
-        const width = matrix?.[0]?.length ?? 0;
-        if (width === 0 || matrix!.some((row) => row.length !== width)) return { ok: false, message: 'Matrix is not valid.' };
-        if (noise < 0) return { ok: false, message: `Noise ${show(noise)} is negative.` };
+    ecInitialize(parameters: ContentOf<'EC_INITIALIZATION'>): Awaitable<Verdict> {
+      return settled(() => {
+        const frame = this.requireFrame();
+        frame.reconciliation = undefined;
+        frame.corrected = [];
+        const { matrix, noise, code_id: codeId, block_length: blockLength, rate, dimension } = parameters;
+        if (codeId === undefined) {
+          const width = matrix?.[0]?.length ?? 0;
+          if (width === 0 || matrix!.some((row) => row.length !== width)) return { ok: false, message: 'Matrix is not valid.' };
+          if (noise < 0) return { ok: false, message: `Noise ${show(noise)} is negative.` };
+          return { ok: true };
+        }
+        const parsed = parseCodeId(codeId);
+        if ('error' in parsed) return { ok: false, message: `Unknown code: ${parsed.error}.` };
+        if (dimension === undefined) return { ok: false, message: 'A code_id needs its dimension (1, 2, 4 or 8).' };
+        if (blockLength !== undefined && blockLength !== parsed.n) return { ok: false, message: `block_length ${blockLength} is not the length ${parsed.n} of ${codeId}.` };
+        if (parsed.n % dimension !== 0) return { ok: false, message: `Block length ${parsed.n} is not a multiple of the dimension ${dimension}.` };
+        const code = buildCode(codeId);
+        // The identifier names the rate in thousandths; the matrix's exact rate may differ below that.
+        if (rate !== undefined && Math.abs(rate - code.rate) > 5e-4) return { ok: false, message: `rate ${show(rate)} is not the rate ${code.rate} of ${codeId}.` };
+        const pe = frame.estimation;
+        if (pe?.eta === undefined || pe.electronic_noise === undefined) {
+          return { ok: false, message: 'Reconciliation needs eta and electronic_noise in PE_FINISHED to model the channel.' };
+        }
+        let model: LinearGaussianModel;
+        try {
+          model = channelModel({ transmittance: pe.transmittance, excessNoise: pe.excess_noise, electronicNoise: pe.electronic_noise, eta: pe.eta });
+        } catch (error) {
+          return { ok: false, message: `Cannot model the channel: ${(error as Error).message}.` };
+        }
+        frame.reconciliation = { codeId, n: parsed.n, dimension, model, reals: keptReals(frame.real, frame.imag, frame.revealed), next: 0 };
         return { ok: true };
-      }
-      const parsed = parseCodeId(codeId);
-      if ('error' in parsed) return { ok: false, message: `Unknown code: ${parsed.error}.` };
-      if (dimension === undefined) return { ok: false, message: 'A code_id needs its dimension (1, 2, 4 or 8).' };
-      if (blockLength !== undefined && blockLength !== parsed.n) return { ok: false, message: `block_length ${blockLength} is not the length ${parsed.n} of ${codeId}.` };
-      if (parsed.n % dimension !== 0) return { ok: false, message: `Block length ${parsed.n} is not a multiple of the dimension ${dimension}.` };
-      const code = buildCode(codeId);
-      // The identifier names the rate in thousandths; the matrix's exact rate may differ below that.
-      if (rate !== undefined && Math.abs(rate - code.rate) > 5e-4) return { ok: false, message: `rate ${show(rate)} is not the rate ${code.rate} of ${codeId}.` };
-      const pe = frame.estimation;
-      if (pe?.eta === undefined || pe.electronic_noise === undefined) {
-        return { ok: false, message: 'Reconciliation needs eta and electronic_noise in PE_FINISHED to model the channel.' };
-      }
-      let model: LinearGaussianModel;
-      try {
-        model = channelModel({ transmittance: pe.transmittance, excessNoise: pe.excess_noise, electronicNoise: pe.electronic_noise, eta: pe.eta });
-      } catch (error) {
-        return { ok: false, message: `Cannot model the channel: ${(error as Error).message}.` };
-      }
-      frame.reconciliation = { codeId, n: parsed.n, dimension, model, reals: keptReals(frame.real, frame.imag, frame.revealed), next: 0 };
-      return { ok: true };
+      });
     }
 
     /**
@@ -382,52 +412,60 @@ export function createSimulatedAlice(options: SimulatedAliceOptions = {}, fibre?
      * (Bob drops it too). Without one (the specification's example) a
      * block is acknowledged and adds nothing.
      */
-    async ecBlock({ syndrome, side_information: sideInformation }: ContentOf<'EC_BLOCK'>): Promise<Verdict> {
-      if (syndrome.length === 0) return { ok: false, message: 'Wrong syndrome length.' };
-      const frame = this.requireFrame();
-      const r = frame.reconciliation;
-      if (r === undefined) return { ok: true };
-      const index = r.next++;
-      const start = index * r.n;
-      if (start + r.n > r.reals.length) return { ok: false, message: `Block ${index} is beyond the frame's ${Math.floor(r.reals.length / r.n)} blocks.` };
-      if (sideInformation === undefined) return { ok: false, message: 'A block of a code needs its side_information.' };
-      if (!syndrome.every((b) => b === 0 || b === 1)) return { ok: false, message: 'The syndrome must be bits.' };
-      if (!sideInformation.every(Number.isFinite)) return { ok: false, message: 'The side information must be finite numbers.' };
-      const result = aliceBlock(r.codeId, r.dimension, r.reals.subarray(start, start + r.n), { syndrome: Uint8Array.from(syndrome), sideInformation }, r.model);
-      if (!result.ok) return { ok: false, message: result.error };
-      frame.corrected.push(result.bits);
-      return { ok: true };
+    ecBlock({ syndrome, side_information: sideInformation }: ContentOf<'EC_BLOCK'>): Awaitable<Verdict> {
+      return settled(() => {
+        if (syndrome.length === 0) return { ok: false, message: 'Wrong syndrome length.' };
+        const frame = this.requireFrame();
+        const r = frame.reconciliation;
+        if (r === undefined) return { ok: true };
+        const index = r.next++;
+        const start = index * r.n;
+        if (start + r.n > r.reals.length) return { ok: false, message: `Block ${index} is beyond the frame's ${Math.floor(r.reals.length / r.n)} blocks.` };
+        if (sideInformation === undefined) return { ok: false, message: 'A block of a code needs its side_information.' };
+        if (!syndrome.every((b) => b === 0 || b === 1)) return { ok: false, message: 'The syndrome must be bits.' };
+        if (!sideInformation.every(Number.isFinite)) return { ok: false, message: 'The side information must be finite numbers.' };
+        const result = aliceBlock(r.codeId, r.dimension, r.reals.subarray(start, start + r.n), { syndrome: Uint8Array.from(syndrome), sideInformation }, r.model);
+        if (!result.ok) return { ok: false, message: result.error };
+        frame.corrected.push(result.bits);
+        return { ok: true };
+      });
     }
 
-    async ecRemaining(): Promise<Verdict> {
-      return { ok: true };
+    ecRemaining(): Awaitable<Verdict> {
+      return settled(() => {
+        return { ok: true };
+      });
     }
 
-    async ecVerify(hash: bigint | number): Promise<Verdict> {
-      const { corrected } = this.requireFrame();
-      return BigInt(hash) === verificationHash(concatenate(corrected)) ? { ok: true } : { ok: false, message: 'Keys are not equal.' };
+    ecVerify(hash: bigint | number): Awaitable<Verdict> {
+      return settled(() => {
+        const { corrected } = this.requireFrame();
+        return BigInt(hash) === verificationHash(concatenate(corrected)) ? { ok: true } : { ok: false, message: 'Keys are not equal.' };
+      });
     }
 
-    async privacyAmplification(parameters: ContentOf<'PA_REQUEST'>): Promise<Verdict> {
-      const frame = this.requireFrame();
-      if (frame.reconciliation === undefined) return this.checkExamplePrivacyAmplification(parameters);
-      const key = concatenate(frame.corrected);
-      const n = key.length;
-      const m = finalKeyLength(parameters, n);
-      if (n === 0) return { ok: false, message: 'No reconciled bit to amplify.' };
-      if (m > n) return { ok: false, message: `Secret key length ${m} exceeds the ${n} reconciled bits.` };
-      if (m < 1) return { ok: false, message: `The secret key ratio leaves no key bit of the ${n} reconciled bits.` };
-      let diagonal: Uint8Array;
-      try {
-        diagonal = toeplitzDiagonal(parameters.seed, 'feedback_polynomial' in parameters ? parameters.feedback_polynomial : [], n + m - 1);
-      } catch (error) {
-        return { ok: false, message: `Invalid seed: ${(error as Error).message}.` };
-      }
-      const subblock = 'subblock_length' in parameters ? Math.max(Math.min(parameters.subblock_length, n), Math.min(n, MIN_SUBBLOCK_BITS)) : n;
-      const bits = toeplitzHash(key, diagonal, m, subblock);
-      frame.finalKey = packBits(bits.subarray(0, m - (m % 8)));
-      counters.keyBits += m;
-      return { ok: true };
+    privacyAmplification(parameters: ContentOf<'PA_REQUEST'>): Awaitable<Verdict> {
+      return settled(() => {
+        const frame = this.requireFrame();
+        if (frame.reconciliation === undefined) return this.checkExamplePrivacyAmplification(parameters);
+        const key = concatenate(frame.corrected);
+        const n = key.length;
+        const m = finalKeyLength(parameters, n);
+        if (n === 0) return { ok: false, message: 'No reconciled bit to amplify.' };
+        if (m > n) return { ok: false, message: `Secret key length ${m} exceeds the ${n} reconciled bits.` };
+        if (m < 1) return { ok: false, message: `The secret key ratio leaves no key bit of the ${n} reconciled bits.` };
+        let diagonal: Uint8Array;
+        try {
+          diagonal = toeplitzDiagonal(parameters.seed, 'feedback_polynomial' in parameters ? parameters.feedback_polynomial : [], n + m - 1);
+        } catch (error) {
+          return { ok: false, message: `Invalid seed: ${(error as Error).message}.` };
+        }
+        const subblock = 'subblock_length' in parameters ? Math.max(Math.min(parameters.subblock_length, n), Math.min(n, MIN_SUBBLOCK_BITS)) : n;
+        const bits = toeplitzHash(key, diagonal, m, subblock);
+        frame.finalKey = packBits(bits.subarray(0, m - (m % 8)));
+        counters.keyBits += m;
+        return { ok: true };
+      });
     }
 
     /** The specification's example (no code): checked for sense against the frame's kept symbols; no key is distilled. */
@@ -444,50 +482,62 @@ export function createSimulatedAlice(options: SimulatedAliceOptions = {}, fibre?
       return { ok: true };
     }
 
-    async finalKey(frameUuid: string): Promise<Uint8Array | null> {
-      return [...recent].reverse().find((f) => sameUuid(f.uuid, frameUuid))?.finalKey ?? null;
+    finalKey(frameUuid: string): Awaitable<Uint8Array | null> {
+      return settled(() => {
+        return [...recent].reverse().find((f) => sameUuid(f.uuid, frameUuid))?.finalKey ?? null;
+      });
     }
 
-    async endFrame(frameUuid: string): Promise<void> {
-      if (this.frame !== null && !sameUuid(this.frame.uuid, frameUuid)) {
-        throw new Error(`Frame ${frameUuid} is not the current frame ${this.frame.uuid}.`);
-      }
-      await this.discardFrame();
-      this.initialized = null;
+    endFrame(frameUuid: string): Awaitable<void> {
+      return settled(() => {
+        if (this.frame !== null && !sameUuid(this.frame.uuid, frameUuid)) {
+          throw new Error(`Frame ${frameUuid} is not the current frame ${this.frame.uuid}.`);
+        }
+        this.discardFrame();
+        this.initialized = null;
+      });
     }
 
-    async changeParameter(parameter: string, value: unknown): Promise<ParameterChange> {
-      if (!isParameterName(parameter)) return { outcome: 'unknown' };
-      const oldValue = current(parameter);
-      const definition: ParameterDefinition = PARAMETERS[parameter];
-      const checked = definition.schema.safeParse(value);
-      if (!checked.success) {
-        return { outcome: 'invalid', oldValue, message: `Invalid value ${show(value)} for ${parameter}: expected ${definition.expected}.` };
-      }
-      // The specification puts policy after validity: UNCHANGED is for a valid value that is refused.
-      if (locked.has(parameter)) return { outcome: 'unchanged', oldValue, message: `${parameter} is locked by policy.` };
-      store.set(parameter, checked.data);
-      return { outcome: 'changed', oldValue, newValue: checked.data };
+    changeParameter(parameter: string, value: unknown): Awaitable<ParameterChange> {
+      return settled(() => {
+        if (!isParameterName(parameter)) return { outcome: 'unknown' };
+        const oldValue = current(parameter);
+        const definition: ParameterDefinition = PARAMETERS[parameter];
+        const checked = definition.schema.safeParse(value);
+        if (!checked.success) {
+          return { outcome: 'invalid', oldValue, message: `Invalid value ${show(value)} for ${parameter}: expected ${definition.expected}.` };
+        }
+        // The specification puts policy after validity: UNCHANGED is for a valid value that is refused.
+        if (locked.has(parameter)) return { outcome: 'unchanged', oldValue, message: `${parameter} is locked by policy.` };
+        store.set(parameter, checked.data);
+        return { outcome: 'changed', oldValue, newValue: checked.data };
+      });
     }
 
-    async startPolarisationSignal(): Promise<void> {
-      checkOpen();
-      if (signalOwner !== null && signalOwner !== this) {
-        throw new Error(`Cannot start the classical signal: it is in use by session ${signalOwner.id}.`);
-      }
-      signalOwner = this;
-      counters.classicalSignalsStarted++;
+    startPolarisationSignal(): Awaitable<void> {
+      return settled(() => {
+        checkOpen();
+        if (signalOwner !== null && signalOwner !== this) {
+          throw new Error(`Cannot start the classical signal: it is in use by session ${signalOwner.id}.`);
+        }
+        signalOwner = this;
+        counters.classicalSignalsStarted++;
+      });
     }
 
-    async stopPolarisationSignal(): Promise<void> {
-      if (signalOwner === this) signalOwner = null;
+    stopPolarisationSignal(): Awaitable<void> {
+      return settled(() => {
+        if (signalOwner === this) signalOwner = null;
+      });
     }
 
     /** Keeps the accepted initialization: the machine may discard the previous frame after accepting a new one. */
-    async discardFrame(): Promise<void> {
-      if (emissionOwner === this) emissionOwner = null;
-      if (signalOwner === this) signalOwner = null;
-      this.frame = null;
+    discardFrame(): Awaitable<void> {
+      return settled(() => {
+        if (emissionOwner === this) emissionOwner = null;
+        if (signalOwner === this) signalOwner = null;
+        this.frame = null;
+      });
     }
   }
 
