@@ -1,12 +1,11 @@
 /**
  * End to end over real HTTPS with client certificates: Alice's daemon and
- * Bob's driver run frames on loopback, each side's final keys go through its
- * hook into its store, and an SAE pair gets the same keys from the two KMEs.
- * The simulated backends distil no final key, so the final keys here are
- * made by the test (the same bytes on both sides, from the frame UUID) and
- * handed to the production hooks through the backends' `finalKey`.
+ * Bob's driver run frames on loopback, each side distils its final key
+ * (reconciliation and privacy amplification through the protocol), the key
+ * goes through its side's hook into its store, and an SAE pair gets the same
+ * keys from the two KMEs. The test only records each side's final keys to
+ * compare them and to look for them in the logs.
  */
-import { createHash } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -20,28 +19,24 @@ import type { BobBackend } from '../src/bob/backend.ts';
 import { runFrames } from '../src/bob/run.ts';
 import { BobSession } from '../src/bob/session.ts';
 import { keyConfigSchema } from '../src/keys/config.ts';
+import type { FinalKey } from '../src/keys/final-key.ts';
 import { checkKeyDelivery, DEMO_MASTER_SAE as MASTER, DEMO_SLAVE_SAE as SLAVE, prepareDemoKeys, type DemoKeys } from '../src/keys/demo.ts';
 import { startKeyService, type KeyService } from '../src/keys/service.ts';
 import { memoryFibre, type FibreOutput } from '../src/sim/fibre-link.ts';
 import { TEST_SIM, testReceiver } from './support/alice.ts';
 import { kmeRequest } from './support/kme.ts';
 
-const BLOCKS = 4;
+const BLOCK_BYTES = 32;
 
-/** The test's final key of a frame: 4 blocks of 256 bits and 5 bytes that fill no block. */
-function testFinalKey(frameUuid: string): Uint8Array {
-  const parts = Array.from({ length: BLOCKS + 1 }, (_, i) => createHash('sha256').update(`${frameUuid}/${i}`).digest());
-  return Buffer.concat(parts).subarray(0, BLOCKS * 32 + 5);
-}
-
-/** Alice's simulated emitter, its sessions also handing out the test's final key. */
-function aliceWithFinalKeys(backend: AliceBackend, asked: string[]): AliceBackend {
+/** Alice's simulated emitter, each final key it hands to the store also recorded. */
+function aliceRecording(backend: AliceBackend, keys: Map<string, Uint8Array>): AliceBackend {
   return {
     openSession(info) {
       const session = backend.openSession(info);
       const finalKey = async (frameUuid: string) => {
-        asked.push(frameUuid);
-        return testFinalKey(frameUuid);
+        const key = await session.finalKey!(frameUuid);
+        if (key) keys.set(frameUuid, key);
+        return key;
       };
       return new Proxy(session, {
         get: (target, p) => (p === 'finalKey' ? finalKey : (Reflect.get(target, p, target) as Function).bind(target)),
@@ -51,9 +46,8 @@ function aliceWithFinalKeys(backend: AliceBackend, asked: string[]): AliceBacken
   };
 }
 
-function bobWithFinalKeys(backend: BobBackend, overrides: Partial<BobBackend> = {}): BobBackend {
-  return Object.assign(Object.create(backend) as BobBackend, { finalKey: testFinalKey, ...overrides });
-}
+const blocksOf = (key: Uint8Array) => Math.floor(key.length / BLOCK_BYTES);
+const block = (key: Uint8Array, i: number) => Buffer.from(key.subarray(i * BLOCK_BYTES, (i + 1) * BLOCK_BYTES));
 
 let dir: string;
 let demo: DemoKeys;
@@ -61,8 +55,14 @@ let daemon: AliceDaemon;
 let fibre: FibreOutput;
 let bobKeys: KeyService;
 let session: BobSession;
+let stored = 0;
 const logs: string[] = [];
-const askedAlice: string[] = [];
+const aliceKeys = new Map<string, Uint8Array>();
+const bobKeyList: FinalKey[] = [];
+const recordBob = (frame: FinalKey) => {
+  bobKeyList.push(frame);
+  bobKeys.onFinalKey(frame);
+};
 
 const alice = (method: 'GET' | 'POST', path: string, body?: unknown) => kmeRequest(daemon.kmePort!, demo.ca.cert, demo.master, method, path, body);
 const bob = (method: 'GET' | 'POST', path: string, body?: unknown) => kmeRequest(bobKeys.kmePort!, demo.ca.cert, demo.slave, method, path, body);
@@ -86,7 +86,7 @@ beforeAll(async () => {
   });
   const link = memoryFibre();
   fibre = link.output;
-  daemon = await startAlice({ config, log, fibre: link.input, backend: aliceWithFinalKeys(simulatedBackend(config, link.input), askedAlice) });
+  daemon = await startAlice({ config, log, fibre: link.input, backend: aliceRecording(simulatedBackend(config, link.input), aliceKeys) });
   const bobConfig = keyConfigSchema.parse({ key_store: join(dir, 'bob.sqlite'), kme: demo.kme.bob });
   bobKeys = (await startKeyService(bobConfig, 'slave', log))!;
   session = await BobSession.connect({ host: '127.0.0.1', port: daemon.port });
@@ -105,29 +105,35 @@ describe('keys from both ends of a link', () => {
   });
 
   it('a frame that fails EC verification leaves no key on either side', async () => {
-    const failing = bobWithFinalKeys(testReceiver({ fibre }), { keyHash: () => 12345n });
-    const summary = await runFrames(session, failing, { frames: 1, onFinalKey: bobKeys.onFinalKey });
+    const receiver = testReceiver({ fibre });
+    const failing = Object.assign(Object.create(receiver) as BobBackend, { keyHash: () => 12345n });
+    const summary = await runFrames(session, failing, { frames: 1, onFinalKey: recordBob });
     expect(summary.counts.aborted).toBe(1);
     expect(summary.errors[0]!.message).toMatch(/EC_VERIFICATION_FAIL/);
-    expect(askedAlice).toEqual([]);
+    expect(aliceKeys.size).toBe(0);
+    expect(bobKeyList).toEqual([]);
     expect(bobKeys.store.count()).toBe(0);
     expect((await alice('GET', `/api/v1/keys/${SLAVE}/status`)).body.stored_key_count).toBe(0);
   });
 
   it('three frames: enc_keys at Alice and dec_keys at Bob give identical bytes, once; status counts go down', async () => {
-    const summary = await runFrames(session, bobWithFinalKeys(testReceiver({ fibre })), { frames: 3, onFinalKey: bobKeys.onFinalKey });
+    const summary = await runFrames(session, testReceiver({ fibre }), { frames: 3, onFinalKey: recordBob });
     expect(summary.counts).toEqual({ attempted: 3, completed: 3, denied: 0, aborted: 0 });
-    expect(askedAlice).toHaveLength(3);
-    expect((await alice('GET', `/api/v1/keys/${SLAVE}/status`)).body.stored_key_count).toBe(3 * BLOCKS);
-    expect((await bob('GET', `/api/v1/keys/${MASTER}/status`)).body.stored_key_count).toBe(3 * BLOCKS);
+    // The same distilled key at both ends of each frame.
+    expect(aliceKeys.size).toBe(3);
+    expect(bobKeyList).toHaveLength(3);
+    for (const { frameUuid, key } of bobKeyList) expect(Buffer.from(key).equals(Buffer.from(aliceKeys.get(frameUuid)!))).toBe(true);
+    const keys = bobKeyList.map((frame) => frame.key);
+    stored = keys.reduce((sum, key) => sum + blocksOf(key), 0);
+    expect(blocksOf(keys[0]!)).toBeGreaterThanOrEqual(6);
+    expect((await alice('GET', `/api/v1/keys/${SLAVE}/status`)).body.stored_key_count).toBe(stored);
+    expect((await bob('GET', `/api/v1/keys/${MASTER}/status`)).body.stored_key_count).toBe(stored);
 
     const enc = await alice('POST', `/api/v1/keys/${SLAVE}/enc_keys`, { number: 6, size: 256 });
     expect(enc.status).toBe(200);
     expect(enc.body.keys).toHaveLength(6);
-    // The first frame's four blocks, then the second frame's first two.
-    expect(enc.body.keys.slice(0, 4).map((k: { key: string }) => k.key)).toEqual(
-      [0, 1, 2, 3].map((i) => Buffer.from(testFinalKey(askedAlice[0]!).subarray(i * 32, (i + 1) * 32)).toString('base64')),
-    );
+    // The first frame's first six blocks.
+    expect(enc.body.keys.map((k: { key: string }) => k.key)).toEqual([0, 1, 2, 3, 4, 5].map((i) => block(keys[0]!, i).toString('base64')));
     const keyIds = enc.body.keys.map((k: { key_ID: string }) => ({ key_ID: k.key_ID }));
     const dec = await bob('POST', `/api/v1/keys/${MASTER}/dec_keys`, { key_IDs: keyIds });
     expect(dec.status).toBe(200);
@@ -136,25 +142,24 @@ describe('keys from both ends of a link', () => {
     const again = await bob('POST', `/api/v1/keys/${MASTER}/dec_keys`, { key_IDs: keyIds.slice(0, 1) });
     expect(again.status).toBe(400);
     expect(again.body.message).toEqual(expect.any(String));
-    expect((await alice('GET', `/api/v1/keys/${SLAVE}/status`)).body.stored_key_count).toBe(3 * BLOCKS - 6);
-    expect((await bob('GET', `/api/v1/keys/${MASTER}/status`)).body.stored_key_count).toBe(3 * BLOCKS - 6);
+    expect((await alice('GET', `/api/v1/keys/${SLAVE}/status`)).body.stored_key_count).toBe(stored - 6);
+    expect((await bob('GET', `/api/v1/keys/${MASTER}/status`)).body.stored_key_count).toBe(stored - 6);
   });
 
   it("npm start's check: the master's key at Alice and the slave's at Bob match", async () => {
     const check = await checkKeyDelivery(demo, { alice: daemon.kmePort!, bob: bobKeys.kmePort! });
     expect(check).toEqual({ delivered: true, keyId: expect.any(String), bits: 256, match: true });
-    expect(bobKeys.store.count()).toBe(3 * BLOCKS - 7);
+    expect(bobKeys.store.count()).toBe(stored - 7);
   });
 
   it('never logs key material', () => {
     const text = logs.join('');
     expect(text).toMatch(/frame keys stored/);
-    for (const frame of askedAlice) {
-      const key = Buffer.from(testFinalKey(frame));
-      for (let i = 0; i < BLOCKS; i++) {
-        const block = key.subarray(i * 32, (i + 1) * 32);
-        expect(text).not.toContain(block.toString('base64'));
-        expect(text).not.toContain(block.toString('hex'));
+    expect(bobKeyList).toHaveLength(3);
+    for (const { key } of bobKeyList) {
+      for (let i = 0; i < blocksOf(key); i++) {
+        expect(text).not.toContain(block(key, i).toString('base64'));
+        expect(text).not.toContain(block(key, i).toString('hex'));
       }
     }
   });
