@@ -83,6 +83,8 @@ try {
   const check = await checkKeyDelivery(demo, { alice: daemon.kmePort!, bob: bobKeys!.kmePort! });
   if (!check.delivered) {
     console.log(`\nKeys: none in Alice's store (no frame handed its final key to the key store), so none to deliver.`);
+    // A completed frame always stores its key: none means the key path is broken.
+    if (summary.counts.completed > 0) code = 1;
   } else {
     console.log(`\nKeys (ETSI GS QKD 014, mutual TLS): the master SAE got key ${check.keyId} (${check.bits} bits) from Alice's KME, the slave SAE the same key ID from Bob's: ${check.match ? 'the keys match' : 'THE KEYS DIFFER'}.`);
     if (!check.match) code = 1;

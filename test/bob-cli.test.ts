@@ -343,6 +343,7 @@ describe('npm start', () => {
     expect(r.stdout).toMatch(/frames attempted +3\n +completed +3/);
     expect(r.stdout).toMatch(/Link: 0 km at 0\.2 dB\/km, xi = 0\.01 SNU, Va = 4 SNU, 500000 symbols per frame.*theoretical key rate 0\.\d{4}/);
     expect(r.stdout).toMatch(/frame 3 completed: T [01]\.\d{4} .* theory 0\.\d{4}/);
+    expect(r.stdout).toMatch(/the slave SAE the same key ID from Bob's: the keys match\./);
   });
 });
 
