@@ -119,10 +119,15 @@ export interface LinearGaussianModel {
 
 const LLR_CLIP = 30;
 
-/** ln F(t) on a grid of t in [-range, range] (see the header), by the trapezoid rule in the log domain around the integrand's peak. */
+/**
+ * ln F(t) on a grid of t in [-range, range] (see the header), by Simpson's
+ * rule in the log domain over ±12 standard deviations around the
+ * integrand's peak (a smooth, Gaussian-like bump: 96 panels are exact to
+ * far below the LLRs' own precision).
+ */
 function lnFTable(d: number, g: number, noise: number, range: number, points: number): Float64Array {
   const table = new Float64Array(points);
-  const steps = 400;
+  const steps = 96;
   for (let k = 0; k < points; k++) {
     const t = -range + (2 * range * k) / (points - 1);
     const a = (g * t) / noise;
@@ -134,8 +139,8 @@ function lnFTable(d: number, g: number, noise: number, range: number, points: nu
     const logAt = (rho: number) => (rho > 0 ? (d - 1) * Math.log(rho) : d === 1 ? 0 : -Infinity) - (rho * rho) / (2 * noise) + a * rho;
     const top = logAt(Math.max(peak, 1e-300));
     let sum = 0;
-    for (let i = 0; i <= steps; i++) sum += (i === 0 || i === steps ? 0.5 : 1) * Math.exp(logAt(from + i * h) - top);
-    table[k] = top + Math.log(sum * h);
+    for (let i = 0; i <= steps; i++) sum += (i === 0 || i === steps ? 1 : i % 2 ? 4 : 2) * Math.exp(logAt(from + i * h) - top);
+    table[k] = top + Math.log((sum * h) / 3);
   }
   return table;
 }
@@ -157,11 +162,16 @@ export function aliceLlrs(d: Dimension, x: ArrayLike<number>, alpha: ArrayLike<n
   range = range * 1.0001 + 1e-12;
   const points = 4096;
   const table = lnFTable(d, g, noise, range, points);
+  // F itself, scaled by its largest value: a word's weight is then one interpolation, no exp.
+  let tableTop = -Infinity;
+  for (const value of table) tableTop = Math.max(tableTop, value);
+  const scaled = table.map((value) => Math.exp(value - tableTop));
   const toIndex = (points - 1) / (2 * range);
   const words = 1 << d;
   const unit = 1 / Math.sqrt(d);
   const r = new Float64Array(d);
-  const logs = new Float64Array(words);
+  const ts = new Float64Array(words);
+  const weights = new Float64Array(words);
   const one = new Float64Array(d);
   const step = new Float64Array(d);
   for (let v = 0; v < x.length; v += d) {
@@ -172,26 +182,45 @@ export function aliceLlrs(d: Dimension, x: ArrayLike<number>, alpha: ArrayLike<n
       t += r[i]! * unit;
       step[i] = 2 * r[i]! * unit;
     }
-    let top = -Infinity;
     let word = 0;
-    for (let g = 0; g < words; g++) {
-      if (g > 0) {
-        const i = 31 - Math.clz32(g & -g);
+    let total = 0;
+    for (let gray = 0; gray < words; gray++) {
+      if (gray > 0) {
+        const i = 31 - Math.clz32(gray & -gray);
         word ^= 1 << i;
         t += word & (1 << i) ? -step[i]! : step[i]!;
       }
       const p = (t + range) * toIndex;
       const k = Math.min(points - 2, Math.max(0, p | 0));
-      const value = table[k]! + (p - k) * (table[k + 1]! - table[k]!);
-      logs[word] = value;
-      if (value > top) top = value;
-    }
-    one.fill(0);
-    let total = 0;
-    for (let w = 0; w < words; w++) {
-      const e = Math.exp(logs[w]! - top);
+      ts[word] = p;
+      const e = scaled[k]! + (p - k) * (scaled[k + 1]! - scaled[k]!);
+      weights[word] = e;
       total += e;
-      for (let i = 0; i < d; i++) if ((w >> i) & 1) one[i]! += e;
+    }
+    // Far below the table's top the scaled weights lose precision (or underflow): redo this vector in the log domain.
+    if (!(total > 1e-200)) {
+      let top = -Infinity;
+      for (let w = 0; w < words; w++) {
+        const p = ts[w]!;
+        const k = Math.min(points - 2, Math.max(0, p | 0));
+        const value = table[k]! + (p - k) * (table[k + 1]! - table[k]!);
+        weights[w] = value;
+        if (value > top) top = value;
+      }
+      total = 0;
+      for (let w = 0; w < words; w++) total += weights[w] = Math.exp(weights[w]! - top);
+    }
+    // Per-bit sums by folding: the upper half of the words (top bit 1) summed is that bit's
+    // share, then the halves are added and the next bit is the top one (2^d adds instead of d·2^d).
+    for (let i = d - 1; i >= 0; i--) {
+      const half = 1 << i;
+      let upper = 0;
+      for (let w = 0; w < half; w++) {
+        const e = weights[w + half]!;
+        upper += e;
+        weights[w]! += e;
+      }
+      one[i] = upper;
     }
     for (let i = 0; i < d; i++) {
       const value = Math.log(total - one[i]!) - Math.log(one[i]!);
