@@ -194,7 +194,7 @@ describe('qosst-bob run', () => {
       expect(frame.measured.theoretical_key_rate).toBeGreaterThan(frame.measured.key_rate);
       // Reconciliation: the code's beta is its rate over the AWGN capacity at the SNR; the final key follows the formula.
       const r = frame.reconciliation;
-      expect(r.code_id).toMatch(/^qosst-ldpc1-R\d+-N16384$/);
+      expect(r.code_id).toMatch(/^qosst-ldpc2-R\d+-N16384$/);
       expect(r.beta).toBeCloseTo(r.code_rate / (0.5 * Math.log2(1 + r.snr)), 10);
       expect(r.blocks).toBe(2);
       expect(r.block_error_rate).toBe(r.block_errors / r.blocks);

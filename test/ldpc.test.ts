@@ -1,7 +1,8 @@
 import { createHash } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { convergesMonteCarlo, thresholdSnr } from '../src/postprocessing/density-evolution.ts';
-import { buildCode, checkDegrees, expandCode, chooseCode, CODE_LADDER, codeId, ensembleRate, parseCodeId, syndrome, type LadderEntry } from '../src/postprocessing/ldpc-code.ts';
+import { buildCode, checkDegrees, expandCode, chooseCode, CODE_LADDER, codeId, ensembleRate, parseCodeId, syndrome, type LadderEntry, type LdpcCode } from '../src/postprocessing/ldpc-code.ts';
+import { liftedShape } from '../src/postprocessing/ldpc-lifting.ts';
 import { decode } from '../src/postprocessing/ldpc-decoder.ts';
 import { Xoshiro128 } from '../src/postprocessing/prng.ts';
 import { aliceBlock, bobBlock } from '../src/postprocessing/reconciliation.ts';
@@ -41,22 +42,38 @@ describe('density evolution', () => {
 describe('parity-check matrices', () => {
   it('expand identically from an identifier, with the rate and degrees it names', () => {
     const id = codeId(entry.permille, N);
+    expect(id).toBe(`qosst-ldpc2-R${entry.permille}-N${N}`);
     const a = buildCode(id);
     expect(buildCode(id)).toBe(a);
     const again = expandCode(id);
     expect(again.checkPtr).toEqual(a.checkPtr);
     expect(again.checkVars).toEqual(a.checkVars);
     expect(a.n).toBe(N);
-    expect(a.m).toBe(Math.round(N * (1 - entry.permille / 1000)));
-    const edges = entry.variables.reduce((s, [d, f]) => s + d * f, 0) * N;
-    expect(Math.abs(a.checkVars.length - edges)).toBeLessThan(entry.variables.length * 30);
+    // Lifted by Z = 64 from 256 base columns: the rate is 1 - mb/256, within 1/512 of the nominal one.
+    const shape = liftedShape(N, entry.permille / 1000);
+    expect(shape).toMatchObject({ z: 64, nb: 256 });
+    expect(a.m).toBe(shape.mb * shape.z);
+    expect(Math.abs(a.rate - entry.permille / 1000)).toBeLessThanOrEqual(1 / 512);
+    // Each degree's share of the variables is the entry's, to one base column (1/256).
+    const degree = new Int32Array(N);
+    for (const v of a.checkVars) degree[v]! += 1;
+    for (const [d, f] of entry.variables) {
+      const share = degree.filter((x) => x === d).length / N;
+      expect(Math.abs(share - f)).toBeLessThanOrEqual(1 / 256 + 1e-9);
+    }
     // No check holds the same variable twice.
     for (let c = 0; c < a.m; c++) {
       const vars = a.checkVars.subarray(a.checkPtr[c]!, a.checkPtr[c + 1]!);
       expect(new Set(vars).size).toBe(vars.length);
     }
     const other = buildCode(codeId(entry.permille, N * 2));
-    expect(other.m).not.toBe(a.m);
+    expect(other.n).toBe(2 * N);
+    expect(other.checkVars).not.toEqual(a.checkVars);
+  });
+
+  it('ldpc2 has girth at least 6 (no two checks share two variables); ldpc1 does not', () => {
+    expect(fourCycles(buildCode(codeId(entry.permille, N)))).toBe(0);
+    expect(fourCycles(buildCode(codeId(entry.permille, N, 1)))).toBeGreaterThan(0);
   });
 
   it('are pinned: both sides of any version expand qosst-ldpc1-R327-N1024 into the same matrix', () => {
@@ -66,10 +83,18 @@ describe('parity-check matrices', () => {
     expect(digest).toBe('678f8b4963351ce48dd1914a1eca69f31e286a6c2e5df8e802bcfbda4ea229b4');
   });
 
+  it('are pinned: qosst-ldpc2-R327-N1024 expands into the same matrix on both sides of any version', () => {
+    const code = expandCode('qosst-ldpc2-R327-N1024');
+    const digest = createHash('sha256').update(Buffer.from(code.checkPtr.buffer)).update(Buffer.from(code.checkVars.buffer)).digest('hex');
+    expect(digest).toBe('0fd5466dd34022f1ec7d90b2b6fcabe48951aa6c3ab0e6e7a59c20d79ff2f7f3');
+  });
+
   it('refuse unknown identifiers with a message fit for EC_DENIED', () => {
-    expect(parseCodeId('qosst-ldpc1-R999-N65536')).toEqual({ error: expect.stringMatching(/no code of rate 999/) });
-    expect(parseCodeId('qosst-ldpc1-R' + entry.permille + '-N12')).toEqual({ error: expect.stringMatching(/block length 12/) });
+    expect(parseCodeId('qosst-ldpc2-R999-N65536')).toEqual({ error: expect.stringMatching(/no code of rate 999/) });
+    expect(parseCodeId('qosst-ldpc2-R' + entry.permille + '-N12')).toEqual({ error: expect.stringMatching(/block length 12/) });
     expect(parseCodeId('matrix')).toEqual({ error: expect.stringMatching(/unknown code identifier/) });
+    expect(parseCodeId('qosst-ldpc3-R327-N65536')).toEqual({ error: expect.stringMatching(/unknown code identifier/) });
+    expect(parseCodeId('qosst-ldpc1-R327-N65536')).toMatchObject({ n: 65536, construction: 1 });
   });
 
   it('have check degrees that make the design rate exact', () => {
@@ -77,6 +102,28 @@ describe('parity-check matrices', () => {
     expect(checks.reduce((s, [, f]) => s + f, 0)).toBeCloseTo(1, 12);
   });
 });
+
+/** Pairs of variables that share more than one check: each is a 4-cycle of the Tanner graph. */
+function fourCycles(code: LdpcCode): number {
+  const checksOf: number[][] = Array.from({ length: code.n }, () => []);
+  for (let c = 0; c < code.m; c++) for (let e = code.checkPtr[c]!; e < code.checkPtr[c + 1]!; e++) checksOf[code.checkVars[e]!]!.push(c);
+  let pairs = 0;
+  const shared = new Int32Array(code.n);
+  for (let v = 0; v < code.n; v++) {
+    const touched: number[] = [];
+    for (const c of checksOf[v]!) {
+      for (let e = code.checkPtr[c]!; e < code.checkPtr[c + 1]!; e++) {
+        const w = code.checkVars[e]!;
+        if (w <= v) continue;
+        shared[w] = shared[w]! + 1;
+        if (shared[w] === 2) pairs++;
+        touched.push(w);
+      }
+    }
+    for (const w of touched) shared[w] = 0;
+  }
+  return pairs;
+}
 
 describe('belief-propagation decoding', () => {
   const code = buildCode(codeId(entry.permille, N));

@@ -2,20 +2,24 @@
  * Binary LDPC parity-check matrices, built deterministically from a code
  * identifier so that Alice and Bob expand the same matrix.
  *
- * Identifier: `qosst-ldpc1-R<rate in thousandths>-N<block length>`, e.g.
- * `qosst-ldpc1-R350-N65536`. The rate picks a row of `CODE_LADDER` (degree
- * distributions optimised for the binary-input AWGN channel by Gaussian-
- * approximation density evolution, see density-evolution.ts); the
- * construction draws from xoshiro128** seeded with the identifier:
+ * Identifier: `qosst-ldpc<construction>-R<rate in thousandths>-N<block length>`,
+ * e.g. `qosst-ldpc2-R350-N65536`. The rate picks a row of `CODE_LADDER`
+ * (degree distributions for the binary-input AWGN channel, see
+ * ldpc-ladder.ts); the construction draws from xoshiro128** seeded with the
+ * identifier. `ldpc2` (what Bob picks) is the quasi-cyclic lifting of
+ * ldpc-lifting.ts, with girth at least 6. `ldpc1`, still accepted from peers:
  *  - the degree-2 variable nodes form a zigzag (accumulator) chain over a
  *    random order of the checks, so that no cycle contains only degree-2
  *    nodes (the structure of IRA codes: Jin, Khandekar, McEliece, 2000);
  *  - every other edge joins a variable socket to a random check socket
  *    (the configuration model), with repeated edges swapped away.
- * The version tag `ldpc1` names this construction: changing it changes the id.
+ * `ldpc1` graphs can hold weight-3 codewords (a degree-3 variable whose
+ * checks two others cover), a floor `ldpc2` rules out.
+ * The version tag names the construction: changing one changes the id.
  */
 import { designRate, type NodeDegrees } from './density-evolution.ts';
 import { CODE_LADDER } from './ldpc-ladder.ts';
+import { apportion, liftedMatrix } from './ldpc-lifting.ts';
 import { Xoshiro128 } from './prng.ts';
 
 export { CODE_LADDER };
@@ -54,31 +58,25 @@ export function checkDegrees(variables: NodeDegrees, rate: number): NodeDegrees 
   return high < 1e-12 ? [[low, 1]] : [[low, 1 - high], [low + 1, high]];
 }
 
-export function codeId(permille: number, n: number): string {
-  return `qosst-ldpc1-R${permille}-N${n}`;
+/** The constructions an identifier may name; Bob uses the newest. */
+export type Construction = 1 | 2;
+export const CONSTRUCTION: Construction = 2;
+
+export function codeId(permille: number, n: number, construction: Construction = CONSTRUCTION): string {
+  return `qosst-ldpc${construction}-R${permille}-N${n}`;
 }
 
 /** Parses and checks an identifier; the error message is ready for EC_DENIED. */
-export function parseCodeId(id: string): { entry: LadderEntry; n: number } | { error: string } {
-  const match = /^qosst-ldpc1-R(\d{1,3})-N(\d{1,8})$/.exec(id);
-  if (!match) return { error: `unknown code identifier ${JSON.stringify(id)} (expected qosst-ldpc1-R<permille>-N<length>)` };
-  const permille = Number(match[1]);
-  const n = Number(match[2]);
+export function parseCodeId(id: string): { entry: LadderEntry; n: number; construction: Construction } | { error: string } {
+  const match = /^qosst-ldpc([12])-R(\d{1,3})-N(\d{1,8})$/.exec(id);
+  if (!match) return { error: `unknown code identifier ${JSON.stringify(id)} (expected qosst-ldpc2-R<permille>-N<length>, or ldpc1)` };
+  const construction = Number(match[1]) as Construction;
+  const permille = Number(match[2]);
+  const n = Number(match[3]);
   const entry = CODE_LADDER.find((e) => e.permille === permille);
   if (!entry) return { error: `no code of rate ${permille}/1000 (available: ${CODE_LADDER.map((e) => e.permille).join(', ')})` };
   if (n < MIN_BLOCK_LENGTH || n > MAX_BLOCK_LENGTH) return { error: `block length ${n} outside [${MIN_BLOCK_LENGTH}, ${MAX_BLOCK_LENGTH}]` };
-  return { entry, n };
-}
-
-/** Splits `total` items into integer counts proportional to the fractions, summing exactly to `total`. */
-function apportion(fractions: NodeDegrees, total: number): number[] {
-  const sum = fractions.reduce((s, [, f]) => s + f, 0);
-  const exact = fractions.map(([, f]) => (f / sum) * total);
-  const counts = exact.map(Math.floor);
-  let left = total - counts.reduce((s, c) => s + c, 0);
-  const order = exact.map((x, i) => [x - counts[i]!, i] as const).sort((a, b) => b[0] - a[0]);
-  for (let k = 0; left > 0; k = (k + 1) % order.length, left--) counts[order[k]![1]]! += 1;
-  return counts;
+  return { entry, n, construction };
 }
 
 const cache = new Map<string, LdpcCode>();
@@ -97,8 +95,12 @@ export function buildCode(id: string): LdpcCode {
 export function expandCode(id: string): LdpcCode {
   const parsed = parseCodeId(id);
   if ('error' in parsed) throw new Error(parsed.error);
-  const { entry, n } = parsed;
+  const { entry, n, construction } = parsed;
   const rng = new Xoshiro128(id);
+  if (construction === 2) {
+    const { m, checkPtr, checkVars } = liftedMatrix(entry.variables, entry.permille / 1000, n, rng);
+    return { id, n, m, rate: 1 - m / n, checkPtr, checkVars };
+  }
   const m = Math.round(n * (1 - entry.permille / 1000));
   const variableCounts = apportion(entry.variables, n);
   const variableDegree = new Int32Array(n);
@@ -197,8 +199,8 @@ export const DEFAULT_MARGIN_DB = 0.7;
  * achieved beta is then rate / capacity(SNR). Undefined when even the
  * lowest rate needs more SNR.
  */
-export function chooseCode(snr: number, marginDb: number, n = DEFAULT_BLOCK_LENGTH): { id: string; entry: LadderEntry } | undefined {
+export function chooseCode(snr: number, marginDb: number, n = DEFAULT_BLOCK_LENGTH, construction: Construction = CONSTRUCTION): { id: string; entry: LadderEntry } | undefined {
   const usable = CODE_LADDER.filter((e) => e.thresholdSnr * 10 ** (marginDb / 10) <= snr);
   const best = usable.reduce<LadderEntry | undefined>((a, e) => (!a || e.permille > a.permille ? e : a), undefined);
-  return best && { id: codeId(best.permille, n), entry: best };
+  return best && { id: codeId(best.permille, n, construction), entry: best };
 }
