@@ -243,8 +243,16 @@ export function createSimulatedBob(options: SimulatedBobOptions): SimulatedBob {
       }
       const model = channelModel({ ...worst, eta: o.efficiency });
       const snr = snrPerReal(model, f.modulationVariance);
-      const choice = chooseCode(snr, o.marginDb, o.blockLength);
-      if (choice === undefined) throw new Error(`no code of the ladder works at the estimated SNR ${snr.toPrecision(3)} with a ${o.marginDb} dB margin`);
+      // The code is chosen for the channel the blocks will most likely meet, the point estimates'; the worst case
+      // bounds Eve, not the blocks' errors. The key length does not depend on this choice: beta·I_AB at the worst
+      // case is 2·rate bits per symbol whichever SNR beta is taken at.
+      const e = f.estimation!;
+      const likelySnr = snrPerReal(
+        channelModel({ transmittance: e.transmittance.estimate, excessNoise: Math.max(0, e.excessNoise.estimate), electronicNoise: Math.max(0, e.electronicNoise.estimate), eta: o.efficiency }),
+        f.modulationVariance,
+      );
+      const choice = chooseCode(likelySnr, o.marginDb, o.blockLength);
+      if (choice === undefined) throw new Error(`no code of the ladder works at the estimated SNR ${likelySnr.toPrecision(3)} with a ${o.marginDb} dB margin`);
       const code = buildCode(choice.id);
       const link = { Va: f.modulationVariance, T: worst.transmittance, xi: worst.excessNoise, eta: o.efficiency, Vel: worst.electronicNoise };
       const beta = code.rate / awgnCapacity(snr);
