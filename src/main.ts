@@ -33,7 +33,7 @@ const START_DISTANCE_KM = 2;
 
 let loaded;
 try {
-  // 2 km: at the daemon's default 10 km, 10^6-symbol frames leave no key at the achieved beta (README, Limits).
+  // 2 km: at the daemon's default 10 km, 10^6-symbol frames keep a key too thin to rely on (README, Limits).
   loaded = loadAliceConfig(['--port', '0', '--log-level', 'warn', '--sim-distance-km', String(START_DISTANCE_KM), ...process.argv.slice(2)]);
 } catch (error) {
   if (!(error instanceof ConfigError)) throw error;
