@@ -246,11 +246,15 @@ export function createSimulatedBob(options: SimulatedBobOptions): SimulatedBob {
       // The code is chosen for the channel the blocks will most likely meet, the point estimates'; the worst case
       // bounds Eve, not the blocks' errors. The key length does not depend on this choice: beta·I_AB at the worst
       // case is 2·rate bits per symbol whichever SNR beta is taken at.
+      // Estimates outside the model's domain (T above 1 at 0 km, a negative xi) are brought to its edge.
       const e = f.estimation!;
-      const likelySnr = snrPerReal(
-        channelModel({ transmittance: e.transmittance.estimate, excessNoise: Math.max(0, e.excessNoise.estimate), electronicNoise: Math.max(0, e.electronicNoise.estimate), eta: o.efficiency }),
-        f.modulationVariance,
-      );
+      const likely = {
+        transmittance: Math.min(1, Math.max(worst.transmittance, e.transmittance.estimate)),
+        excessNoise: Math.max(0, e.excessNoise.estimate),
+        electronicNoise: Math.max(0, e.electronicNoise.estimate),
+        eta: o.efficiency,
+      };
+      const likelySnr = snrPerReal(channelModel(likely), f.modulationVariance);
       const choice = chooseCode(likelySnr, o.marginDb, o.blockLength);
       if (choice === undefined) throw new Error(`no code of the ladder works at the estimated SNR ${likelySnr.toPrecision(3)} with a ${o.marginDb} dB margin`);
       const code = buildCode(choice.id);
