@@ -192,7 +192,7 @@ export function ensembleRate(entry: LadderEntry): number {
  * 0.72): the multidimensional channel costs about 0.3 dB against BIAWGN
  * and the finite length the rest. Rate 0.311 (threshold 0.621, 0.64 dB
  * below) lost 0 blocks of 10, rate 0.319 (0.631, 0.58 dB) 6 of 10, rate
- * 0.326 (0.614, 0.69 dB) 2 of 30: 0.65 dB picks the last.
+ * 0.326 (0.614, 0.69 dB) 2 of 50: 0.65 dB picks the last.
  */
 export const DEFAULT_MARGIN_DB = 0.65;
 
