@@ -122,12 +122,12 @@ const LLR_CLIP = 30;
 /**
  * ln F(t) on a grid of t in [-range, range] (see the header), by Simpson's
  * rule in the log domain over ±12 standard deviations around the
- * integrand's peak (a smooth, Gaussian-like bump: 96 panels are exact to
+ * integrand's peak (a smooth, Gaussian-like bump: 48 panels are exact to
  * far below the LLRs' own precision).
  */
 function lnFTable(d: number, g: number, noise: number, range: number, points: number): Float64Array {
   const table = new Float64Array(points);
-  const steps = 96;
+  const steps = 48;
   for (let k = 0; k < points; k++) {
     const t = -range + (2 * range * k) / (points - 1);
     const a = (g * t) / noise;
@@ -160,7 +160,7 @@ export function aliceLlrs(d: Dimension, x: ArrayLike<number>, alpha: ArrayLike<n
     range = Math.max(range, Math.sqrt(x2));
   }
   range = range * 1.0001 + 1e-12;
-  const points = 4096;
+  const points = 2048;
   const table = lnFTable(d, g, noise, range, points);
   // F itself, scaled by its largest value: a word's weight is then one interpolation, no exp.
   let tableTop = -Infinity;
