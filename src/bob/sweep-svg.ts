@@ -14,7 +14,7 @@ import type { SweepResult } from './sweep.ts';
 /** Pixel layout: the log-scale plot area, the no-key strip under it, the legend to its right. */
 export const LAYOUT = {
   width: 980,
-  height: 620,
+  height: 660,
   plot: { left: 90, right: 700, top: 80, bottom: 480 },
   /** The centre line of the no-key strip. */
   noKeyY: 510,
@@ -40,6 +40,8 @@ export interface MeasuredPoint {
 export interface KeyRatePlot {
   title: string;
   subtitle: string;
+  /** Lines under the axis: how the numbers were made. */
+  notes?: string[];
   measured: MeasuredPoint[];
   /** [km, bits/symbol], in order of distance. */
   theoryBeta1: [number, number][];
@@ -150,6 +152,9 @@ export function renderKeyRatePlot(plot: KeyRatePlot): string {
   }
   out.push(`</g>`);
   out.push(`<text class="x-label" x="${(area.left + area.right) / 2}" y="${axisY + 44}" text-anchor="middle">distance (km of fibre)</text>`);
+  (plot.notes ?? []).forEach((note, i) => {
+    out.push(`<text class="note" x="20" y="${axisY + 68 + i * 15}" font-size="11" fill="#444444">${esc(note)}</text>`);
+  });
   out.push(`<rect x="${area.left}" y="${area.top}" width="${area.right - area.left}" height="${area.bottom - area.top}" fill="none" stroke="#000000"/>`);
 
   // Theory at beta = 1: a solid curve, cut where it leaves the axis.
@@ -269,8 +274,13 @@ export function sweepPlot(result: SweepResult): KeyRatePlot {
     title: `Secret key rate vs distance: ${frames} frame${frames === 1 ? '' : 's'} of ${result.symbols_per_frame.toLocaleString('en-US')} symbols per distance`,
     subtitle:
       `Va = ${fmt(link.variance)} SNU, \u03be = ${fmt(link.excess_noise)} SNU, \u03b7 = ${fmt(link.efficiency)}, ` +
-      `Vel = ${fmt(link.electronic_noise)} SNU, fibre ${fmt(link.loss_db_per_km)} dB/km; ` +
-      `measured: final key bits / symbols${result.interrupted ? ' (interrupted: partial)' : ''}`,
+      `Vel = ${fmt(link.electronic_noise)} SNU, fibre ${fmt(link.loss_db_per_km)} dB/km${result.interrupted ? ' (interrupted: partial)' : ''}`,
+    notes: [
+      `Measured: real frames over loopback TCP; final key bits / symbols at the finite size (${result.receiver.estimation_symbols.toLocaleString('en-US')} symbols revealed, ` +
+        `\u03b5_PE = ${result.receiver.epsilon_pe}, worst case),`,
+      `less the verification hash and the privacy amplification's margin; LDPC blocks of ${result.receiver.block_length} bits, ${result.receiver.margin_db} dB margin, PE_FINISHED at \u03b2 = ${result.assumed_beta}.`,
+      'Theory: the asymptotic key rate of the same link (Fossier et al., J. Phys. B 42, 114014, 2009).',
+    ],
     measured: result.points.map((p) => ({
       distanceKm: p.distance_km,
       mean: p.key_rate.mean,

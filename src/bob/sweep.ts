@@ -12,7 +12,7 @@
 import { transmittanceFromDistance } from '../physics/fibre-loss.ts';
 import { secretKeyRate } from '../physics/key-rate.ts';
 import { channelModel, snrPerReal } from '../postprocessing/channel-model.ts';
-import { createSimulatedBob, type SimulatedBob, type SimulatedBobOptions } from '../sim/bob-sim.ts';
+import { BOB_DEFAULTS, createSimulatedBob, type SimulatedBob, type SimulatedBobOptions } from '../sim/bob-sim.ts';
 import { connectFibre } from '../sim/fibre-tcp.ts';
 import { runFrames, type FrameProgress, type FrameSummary } from './run.ts';
 import { BobSession, type ConnectOptions } from './session.ts';
@@ -119,6 +119,8 @@ export interface SweepResult {
   };
   symbols_per_frame: number;
   frames_per_distance: number;
+  /** Bob's estimation and reconciliation settings. */
+  receiver: { estimation_symbols: number; epsilon_pe: number; block_length: number; margin_db: number };
   /** The beta of the key rate in PE_FINISHED (the estimation's check), not the achieved one. */
   assumed_beta: number;
   points: SweepPoint[];
@@ -236,6 +238,12 @@ export async function runSweep(options: SweepOptions): Promise<SweepResult> {
     },
     symbols_per_frame: symbols,
     frames_per_distance: frames,
+    receiver: {
+      estimation_symbols: Math.min(options.receiver?.estimationSymbols ?? BOB_DEFAULTS.estimationSymbols, Math.floor(symbols / 2)),
+      epsilon_pe: options.receiver?.epsilonPE ?? BOB_DEFAULTS.epsilonPE,
+      block_length: options.receiver?.blockLength ?? BOB_DEFAULTS.blockLength,
+      margin_db: options.receiver?.marginDb ?? BOB_DEFAULTS.marginDb,
+    },
     assumed_beta: options.beta,
     points: [],
     theory_beta_1: theoryCurve(link, distances),
