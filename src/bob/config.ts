@@ -283,8 +283,8 @@ a frame: a distance costs what its frames cost (about 20 s per frame of
 Measured per distance, over the N frames:
   key rate     final key bits / the frame's symbols, bits per symbol. A frame
                that ends without a key (Alice denies the estimation, no code
-               fits the SNR, nothing is left after privacy amplification, a
-               block or verification failure) counts as 0: the mean is over
+               fits the SNR, nothing is left after privacy amplification,
+               every block failed, the verification failed) counts as 0: the mean is over
                all N frames, and the plot marks such frames on a "no key"
                strip under the log axis with their count.
   beta         the achieved reconciliation efficiency (code rate / AWGN
