@@ -6,15 +6,15 @@
  * bisection to 1 %; density-evolution.ts). Generated offline; the tests
  * check each rate and that every threshold lies below capacity.
  *
- * Three entries refine the ladder between two of those: 291, 340 and 367
- * are the convex combinations (node fractions) of their neighbours'
+ * Five entries refine the ladder between two of those: 291, 340, 367, 423
+ * and 453 are the convex combinations (node fractions) of their neighbours'
  * distributions at the rate's position between them. Entry 326 came out
  * of a random local search from entry 303 (move a share of the nodes from
  * one degree to another; keep the move when the highest rate that Monte
  * Carlo density evolution, population 10 000, decodes at SNR 0.60 rises):
  * more degree-2 nodes and less weight on degree 30, threshold 0.614 at
  * rate 0.326 against 0.650 at 0.327 for the linear-programming entry, beta
- * 0.944 at threshold. Thresholds of all four: population 20 000, bisection
+ * 0.944 at threshold. Thresholds of all six: population 20 000, bisection
  * to 1 % (0.5 % for 326).
  */
 import type { LadderEntry } from './ldpc-code.ts';
@@ -38,7 +38,9 @@ export const CODE_LADDER: readonly LadderEntry[] = [
   { permille: 367, variables: [[2, 0.510734], [3, 0.256609], [4, 0.006247], [6, 0.032247], [7, 0.069347], [8, 0.067153], [10, 0.002559], [30, 0.055105]], thresholdSnr: 0.76092 },
   { permille: 380, variables: [[2, 0.506729], [3, 0.258521], [4, 0.012047], [6, 0.019566], [7, 0.068554], [8, 0.075829], [10, 0.004936], [30, 0.053818]], thresholdSnr: 0.78920 },
   { permille: 408, variables: [[2, 0.497194], [3, 0.267428], [6, 0.042318], [7, 0.058961], [8, 0.074541], [30, 0.059557]], thresholdSnr: 0.86552 },
+  { permille: 423, variables: [[2, 0.492319], [3, 0.269543], [6, 0.047363], [7, 0.053009], [8, 0.076645], [30, 0.061122]], thresholdSnr: 0.90212 },
   { permille: 438, variables: [[2, 0.487444], [3, 0.271658], [6, 0.052408], [7, 0.047057], [8, 0.078748], [30, 0.062686]], thresholdSnr: 0.95145 },
+  { permille: 453, variables: [[2, 0.482398], [3, 0.275659], [6, 0.047270], [7, 0.049658], [8, 0.081997], [30, 0.063021]], thresholdSnr: 0.99714 },
   { permille: 468, variables: [[2, 0.477351], [3, 0.279659], [6, 0.042132], [7, 0.052258], [8, 0.085246], [30, 0.063355]], thresholdSnr: 1.10553 },
   { permille: 499, variables: [[2, 0.469695], [3, 0.285987], [6, 0.026955], [7, 0.069166], [8, 0.085677], [30, 0.062520]], thresholdSnr: 1.12200 },
 ];
