@@ -3,7 +3,9 @@
  * validate content -> session machine -> answers -> bytes. It holds no
  * protocol logic beyond mapping the low layers' error values to answers.
  * Requests are handled one at a time, in order: the next is not read
- * before the current one is answered.
+ * before the current one is answered. A large content is read, and a large
+ * answer written, by the worker pool; the connection waits for it as for
+ * any answer, so the order holds.
  */
 import type { Socket } from 'node:net';
 import type { Logger } from 'pino';
@@ -11,8 +13,9 @@ import { createActor, type Actor, type InspectionEvent, type Observer } from 'xs
 import type { AliceMachine, AnswerEvent } from '../../machines/alice.ts';
 import type { Authenticator } from '../protocol/auth/authenticator.ts';
 import { Channel } from '../protocol/channel.ts';
-import { CODES, describeCode, type MessageName } from '../protocol/codes.ts';
-import { FrameDecoder, type Decoded, type FrameOptions } from '../protocol/frame.ts';
+import { CODES, codeName, describeCode, type MessageName } from '../protocol/codes.ts';
+import { FrameDecoder, interpret, type Decoded, type FrameOptions, type RawFrame } from '../protocol/frame.ts';
+import type { Inbound } from '../protocol/channel.ts';
 import { validateContent } from '../protocol/schemas.ts';
 import type { AliceSessionBackend } from './backend.ts';
 import { aliceEffects } from './effects.ts';
@@ -20,6 +23,8 @@ import type { BudgetMember, BufferBudget } from './buffer-budget.ts';
 import { boundAnswer, cut } from './echo.ts';
 import type { EmitterLock } from './emitter-lock.ts';
 import type { FailureVerdict } from './suspects.ts';
+import { packContent, type DecodedContent } from './offload-tasks.ts';
+import { PoolBusyError, PoolClosedError, type WorkerPool } from './worker-pool.ts';
 
 export interface ConnectionSettings {
   auth: Authenticator;
@@ -28,6 +33,8 @@ export interface ConnectionSettings {
   versions: readonly string[];
   emitterWaitMs: number;
   limits: ConnectionLimits;
+  /** Reads large contents and writes large answers off the event loop. */
+  pool: WorkerPool;
 }
 
 /** Per-connection bounds (README, "Limits"); each is logged when it fires. */
@@ -76,13 +83,39 @@ export interface ConnectionHooks {
 /** Frames read ahead while a request is being answered; beyond it (or beyond the byte bound) the socket is paused. */
 const READ_AHEAD = 16;
 
-const frameSize = (d: Decoded) => (d.ok || d.frame ? (d.ok ? d.frame : d.frame!).contentBytes.length + 4 : 0);
+/**
+ * Contents above this many bytes are read (parsed, validated) by the worker
+ * pool. Below it reading takes a few milliseconds on the event loop, less
+ * than handing the bytes over.
+ */
+export const READ_OFF_THREAD_BYTES = 256 * 1024;
+
+/** Answers with this many values in their lists (PE_SYMBOLS_RESPONSE) are written by the worker pool. */
+export const WRITE_OFF_THREAD_VALUES = 16_384;
+
+/** A frame whose content the worker pool reads when its turn comes. */
+interface Deferred {
+  deferred: RawFrame;
+  size: number;
+}
+
+type Queued = Decoded | Deferred;
+
+const frameSize = (d: Queued) => {
+  if ('deferred' in d) return d.size;
+  return d.ok || d.frame ? (d.ok ? d.frame : d.frame!).contentBytes.length + 4 : 0;
+};
+
+const heavyAnswer = (content: object | null) =>
+  content !== null && Object.values(content).reduce((n: number, v) => n + (Array.isArray(v) ? v.length : 0), 0) >= WRITE_OFF_THREAD_VALUES;
+
+type Validity = { ok: true; content: unknown } | { ok: false; error: string };
 
 export class AliceConnection implements BudgetMember {
   readonly actor: Actor<AliceMachine>;
   private readonly decoder: FrameDecoder;
   private readonly channel: Channel;
-  private readonly queue: Decoded[] = [];
+  private readonly queue: Queued[] = [];
   private awaitingAnswer = false;
   private draining = false;
   private closed = false;
@@ -169,9 +202,14 @@ export class AliceConnection implements BudgetMember {
 
   private receive(chunk: Buffer): void {
     if (this.closing) return;
-    for (const decoded of this.decoder.push(chunk)) {
-      this.queue.push(decoded);
-      this.queuedBytes += frameSize(decoded);
+    for (const delimited of this.decoder.delimit(chunk)) {
+      const queued: Queued = !delimited.ok
+        ? delimited
+        : delimited.frame.contentBytes.length > READ_OFF_THREAD_BYTES
+          ? { deferred: delimited.frame, size: delimited.frame.contentBytes.length + 4 }
+          : interpret(delimited.frame);
+      this.queue.push(queued);
+      this.queuedBytes += frameSize(queued);
     }
     if ((this.queue.length > READ_AHEAD || this.queuedBytes > this.settings.limits.readAheadBytes) && !this.socket.isPaused()) {
       this.log.info({ frames: this.queue.length, bytes: this.queuedBytes }, 'read-ahead limit reached (max_read_ahead_bytes): socket paused');
@@ -230,9 +268,10 @@ export class AliceConnection implements BudgetMember {
     this.draining = true;
     try {
       while (!this.awaitingAnswer && !this.closed && !this.closing && this.queue.length > 0) {
-        const decoded = this.queue.shift()!;
-        this.queuedBytes -= frameSize(decoded);
-        this.handle(decoded);
+        const queued = this.queue.shift()!;
+        this.queuedBytes -= frameSize(queued);
+        if ('deferred' in queued) this.readOffThread(queued.deferred);
+        else this.dispatch(this.channel.open(queued));
       }
       this.account();
       if (this.queue.length === 0 && this.socket.isPaused() && !this.closing) this.socket.resume();
@@ -243,8 +282,42 @@ export class AliceConnection implements BudgetMember {
     }
   }
 
-  private handle(decoded: Decoded): void {
-    const inbound = this.channel.open(decoded);
+  /** A large content: authenticated here (a hash), read by the pool; the connection waits as for an answer. */
+  private readOffThread(frame: RawFrame): void {
+    const failure = this.channel.authenticate(frame);
+    if (failure !== null) return this.dispatch(failure);
+    const { code } = frame.header;
+    if (codeName(code) === undefined) return this.dispatch({ kind: 'unknown-code', code, frame });
+    this.awaitingAnswer = true;
+    const content = frame.contentBytes;
+    // A content that owns its memory (any large one: the decoder joined its chunks) moves to the thread, uncopied.
+    const own = content.byteOffset === 0 && content.byteLength === content.buffer.byteLength;
+    void this.settings.pool
+      .run('decodeContent', { code, content }, { transfer: own ? [content.buffer as ArrayBuffer] : [] })
+      .catch((error: unknown): DecodedContent => {
+        const busy = error instanceof PoolBusyError ? 'Alice is busy, send it again: ' : '';
+        return { ok: false, error: 'FRAME_ERROR', reason: `content not read: ${busy}${(error as Error).message}` };
+      })
+      .then((read) => this.readDone(frame, read));
+  }
+
+  private readDone(frame: RawFrame, read: DecodedContent): void {
+    if (this.closed || this.closing) return;
+    this.awaitingAnswer = false;
+    const { code } = frame.header;
+    try {
+      if (read.ok) this.dispatch({ kind: 'message', message: { code, name: read.name, content: null }, frame }, read.valid);
+      else if (read.error === 'UNKOWN_CODE') this.dispatch({ kind: 'unknown-code', code, frame });
+      else this.dispatch({ kind: 'invalid-frame', code, reason: read.reason, frame });
+    } catch (error) {
+      this.fault(error);
+      return;
+    }
+    this.drain();
+  }
+
+  /** `validity`: the content already validated (by the pool) instead of the message's own. */
+  private dispatch(inbound: Inbound, validity?: Validity): void {
     switch (inbound.kind) {
       case 'fatal': {
         const key = this.decoder.maxContentLength === this.settings.frame.maxContentLength ? 'max_content_length' : 'max_content_length_unidentified';
@@ -277,7 +350,7 @@ export class AliceConnection implements BudgetMember {
       case 'message': {
         const { name, code, content } = inbound.message;
         this.logIn(code);
-        const valid = validateContent(name, content);
+        const valid = validity ?? validateContent(name, content);
         if (!valid.ok) {
           this.log.warn({ code, error: cut(valid.error) }, 'invalid content');
           this.send('INVALID_CONTENT', { code, error_message: valid.error });
@@ -295,12 +368,46 @@ export class AliceConnection implements BudgetMember {
   }
 
   private answer({ name, content }: AnswerEvent): void {
+    const bounded = boundAnswer(name, content);
+    if (heavyAnswer(bounded)) {
+      void this.answerOffThread(name, bounded!);
+      return;
+    }
     try {
       this.send(name, content);
     } catch (error) {
       this.fault(error);
       return;
     }
+    this.answered();
+  }
+
+  /**
+   * A large answer, written by the pool (its digest too) and signed here.
+   * An answer is owed: it is queued even when the pool's queue is full. A
+   * thread that dies writing it ends the session, as any fault of ours.
+   */
+  private async answerOffThread(name: MessageName, content: object): Promise<void> {
+    const packed = packContent(content);
+    let frame: Buffer;
+    try {
+      frame = await this.channel.sealWith(CODES[name].code, packed.content, async (msg, signatureLength, order) => {
+        const unsigned = await this.settings.pool.run('encodeAnswer', { msg, signatureLength, order }, { transfer: packed.transfer, owed: true });
+        // Buffers come back from a thread as plain Uint8Arrays.
+        const buffer = (b: Uint8Array) => Buffer.from(b.buffer, b.byteOffset, b.byteLength);
+        return { frame: buffer(unsigned.frame), digest: buffer(unsigned.digest) };
+      });
+    } catch (error) {
+      if (!(error instanceof PoolClosedError)) this.fault(error);
+      return;
+    }
+    if (this.closed || this.closing) return;
+    this.write(name, frame);
+    this.answered();
+  }
+
+  /** The request is answered: the next may be read. */
+  private answered(): void {
     this.awaitingAnswer = false;
     if (this.actor.getSnapshot().status === 'done') {
       // Disconnected: whatever the client sent after DISCONNECTION is not read. The budget is settled first:
@@ -352,8 +459,12 @@ export class AliceConnection implements BudgetMember {
 
   private send(name: MessageName, content: object | null): void {
     if (this.closed || this.closing) return;
+    this.write(name, this.channel.seal(CODES[name].code, boundAnswer(name, content)));
+  }
+
+  private write(name: MessageName, frame: Buffer): void {
     const code = CODES[name].code;
-    this.socket.write(this.channel.seal(code, boundAnswer(name, content)));
+    this.socket.write(frame);
     this.log.info({ dir: 'out', code, name, phase: CODES[name].phase }, `→ ${name}`);
     this.hooks.observer?.message({ session: this.id, direction: 'out', name, code, phase: CODES[name].phase, time: Date.now() });
   }
