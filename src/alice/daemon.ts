@@ -44,12 +44,11 @@ export interface AliceDaemon {
   kmePort?: number;
   server: AliceServer;
   backend: AliceBackend;
+  /** The worker threads (internal, as `server`: for tests and diagnostics). */
+  pool: WorkerPool;
   /** Stops accepting, closes every session (emission stopped), closes the backend, the review page, the key API and store. */
   close(): Promise<void>;
 }
-
-/** Heap of each worker thread: several times what reading a 64 MiB content needs; a thread that needs more dies and is replaced. */
-const WORKER_HEAP_MIB = 1024;
 
 /** The statecharts the review page draws: every `*.state.mmd` diagram, by name. */
 function stateDiagrams(): Map<string, string> {
@@ -70,7 +69,7 @@ function fanOut(observers: readonly (Partial<SessionObserver> | undefined)[]): S
   };
 }
 
-/** `pool`: where the simulated emitter corrects its EC blocks (on the event loop without one). */
+/** `pool`: where the simulated emitter corrects its EC blocks and hashes its keys (on the event loop without one). */
 export function simulatedBackend(config: AliceConfig, fibre?: FibreInput, pool?: WorkerPool): SimulatedAlice {
   const { sim } = config;
   return createSimulatedAlice(
@@ -87,7 +86,10 @@ export function simulatedBackend(config: AliceConfig, fibre?: FibreInput, pool?:
       serialNumber: config.serial_number,
     },
     fibre,
-    pool && ((block) => pool.run('correctBlock', block, { transfer: [block.x.buffer, block.syndrome.buffer, block.sideInformation.buffer] as ArrayBuffer[] })),
+    pool && {
+      correctBlock: (block) => pool.run('correctBlock', block, { transfer: [block.x.buffer, block.syndrome.buffer, block.sideInformation.buffer] as ArrayBuffer[] }),
+      hashKey: (key) => pool.run('hashKey', key, { transfer: [key.key.buffer, key.diagonal.buffer] as ArrayBuffer[] }),
+    },
   );
 }
 
@@ -117,7 +119,7 @@ export async function startAlice(options: StartAliceOptions = {}): Promise<Alice
           await review?.close();
           throw error;
         });
-  const pool = new WorkerPool({ size: config.worker_threads, queueLimit: config.worker_queue, log, heapMiB: WORKER_HEAP_MIB });
+  const pool = new WorkerPool({ size: config.worker_threads, queueLimit: config.worker_queue, log });
   const backend = options.backend ?? simulatedBackend(config, options.fibre ?? fibreServer, pool);
   const server = new AliceServer({
     host: config.host,
@@ -167,6 +169,7 @@ export async function startAlice(options: StartAliceOptions = {}): Promise<Alice
     kmePort: keys?.kmePort,
     server,
     backend,
+    pool,
     close: async () => {
       await server.close();
       await pool.close();

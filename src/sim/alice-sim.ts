@@ -227,15 +227,32 @@ export interface BlockToCorrect {
   model: LinearGaussianModel;
 }
 
-/** Corrects blocks elsewhere (Alice's worker threads); it may refuse or fail, and the block is then an EC_BLOCK_ERROR. */
-export type BlockCorrector = (block: BlockToCorrect) => Promise<AliceBlock>;
+/** Privacy amplification's hash of the reconciled key (src/postprocessing/toeplitz.ts), in buffers a thread can take over. */
+export interface KeyToHash {
+  key: Uint8Array;
+  diagonal: Uint8Array;
+  outputLength: number;
+  subblockLength: number;
+}
+
+/**
+ * Where the heavy post-processing runs (Alice's worker threads): each may
+ * refuse or fail, and the block is then an EC_BLOCK_ERROR, the
+ * amplification a PA_ERROR.
+ */
+export interface PostProcessing {
+  /** About 0.5 s for a block of 2^16 bits. */
+  correctBlock(block: BlockToCorrect): Promise<AliceBlock>;
+  /** About 0.3 s for five such blocks. */
+  hashKey(key: KeyToHash): Promise<Uint8Array>;
+}
 
 /**
  * `fibre`: where the emitted light goes; without one it is lost (nobody is
- * listening). `correct`: where EC blocks are decoded (about 0.5 s for a
- * block of 2^16 bits); on the event loop without one.
+ * listening). `offload`: where EC blocks are decoded and the key hashed; on
+ * the event loop without one.
  */
-export function createSimulatedAlice(options: SimulatedAliceOptions = {}, fibre?: FibreInput, correct?: BlockCorrector): SimulatedAlice {
+export function createSimulatedAlice(options: SimulatedAliceOptions = {}, fibre?: FibreInput, offload?: PostProcessing): SimulatedAlice {
   const parsed = optionsSchema.safeParse(options);
   if (!parsed.success) throw new Error(`Invalid simulated Alice options: ${z.prettifyError(parsed.error)}`);
   const config = parsed.data;
@@ -449,9 +466,9 @@ export function createSimulatedAlice(options: SimulatedAliceOptions = {}, fibre?
           frame.corrected.push(result.bits);
           return { ok: true };
         };
-        if (correct === undefined) return done(aliceBlock(block.codeId, block.dimension, r.reals.subarray(start, start + r.n), { syndrome: block.syndrome, sideInformation }, r.model));
+        if (offload === undefined) return done(aliceBlock(block.codeId, block.dimension, r.reals.subarray(start, start + r.n), { syndrome: block.syndrome, sideInformation }, r.model));
         // Copies the thread takes over: the frame keeps its own reals.
-        return correct({ ...block, x: r.reals.slice(start, start + r.n), sideInformation: Float64Array.from(sideInformation) }).then(done, (error: unknown): Verdict => ({
+        return offload.correctBlock({ ...block, x: r.reals.slice(start, start + r.n), sideInformation: Float64Array.from(sideInformation) }).then(done, (error: unknown): Verdict => ({
           ok: false,
           message: `Block ${index} not corrected: ${(error as Error).message}.`,
         }));
@@ -472,7 +489,7 @@ export function createSimulatedAlice(options: SimulatedAliceOptions = {}, fibre?
     }
 
     privacyAmplification(parameters: ContentOf<'PA_REQUEST'>): Awaitable<Verdict> {
-      return settled(() => {
+      return settled((): Awaitable<Verdict> => {
         const frame = this.requireFrame();
         if (frame.reconciliation === undefined) return this.checkExamplePrivacyAmplification(parameters);
         const key = concatenate(frame.corrected);
@@ -488,10 +505,16 @@ export function createSimulatedAlice(options: SimulatedAliceOptions = {}, fibre?
           return { ok: false, message: `Invalid seed: ${(error as Error).message}.` };
         }
         const subblock = 'subblock_length' in parameters ? Math.max(Math.min(parameters.subblock_length, n), Math.min(n, MIN_SUBBLOCK_BITS)) : n;
-        const bits = toeplitzHash(key, diagonal, m, subblock);
-        frame.finalKey = packBits(bits.subarray(0, m - (m % 8)));
-        counters.keyBits += m;
-        return { ok: true };
+        const done = (bits: Uint8Array): Verdict => {
+          frame.finalKey = packBits(bits.subarray(0, m - (m % 8)));
+          counters.keyBits += m;
+          return { ok: true };
+        };
+        if (offload === undefined) return done(toeplitzHash(key, diagonal, m, subblock));
+        return offload.hashKey({ key, diagonal, outputLength: m, subblockLength: subblock }).then(done, (error: unknown): Verdict => ({
+          ok: false,
+          message: `Privacy amplification not done: ${(error as Error).message}.`,
+        }));
       });
     }
 
