@@ -156,19 +156,20 @@ describe('a full worker queue', () => {
     const other = await identified(alice.port);
     const count = Math.floor((DEFAULT_MAX_CONTENT_LENGTH - 20) / 10);
     const text = `{"indices": [${Array.from({ length: count }, (_, i) => 10_000_000 + (i % 9_000_000)).join(', ')}]}`;
-    // Written to the kernel, the frame is mostly with the daemon (a socket buffers a few MiB at most); once the
-    // daemon holds none of it, its 64 MiB content is with the only thread, for seconds.
-    await new Promise((resolve) => slow.socket.write(sealText(slow.channel, CODES.PE_SYMBOLS_REQUEST.code, text), resolve));
+    // Once the daemon holds the whole frame as a content being read (nothing incomplete, nothing queued), the
+    // 64 MiB content is with the only thread, for seconds.
+    slow.socket.write(sealText(slow.channel, CODES.PE_SYMBOLS_REQUEST.code, text));
     const slowReply = slow.next(SLOW_MS);
-    while ((await alice.stats()).bufferedBytes > 0) await new Promise((r) => setTimeout(r, 50));
-    const busy = await sendText(other, 'PE_SYMBOLS_REQUEST', `{"indices": [${new Array(100_000).fill(1).join(', ')}]}`);
+    const reading = Buffer.byteLength(text) + 4;
+    while ((await alice.stats()).bufferedBytes !== reading) await new Promise((r) => setTimeout(r, 50));
+    const busy = await sendText(other, 'PE_SYMBOLS_REQUEST', `{"indices": [${new Array(300_000).fill(12_345_678).join(', ')}]}`);
     expect(busy.name).toBe('INVALID_CONTENT');
     expect(String(busy.content?.error_message)).toContain('Alice is busy, send it again');
     expect(alice.logged('worker queue full')).not.toHaveLength(0);
     const slowAnswer = await slowReply;
     expect(slowAnswer?.kind === 'message' && slowAnswer.message.name).toBe('INVALID_CONTENT');
     // The thread is free again: the same request is now read.
-    expect((await sendText(other, 'PE_SYMBOLS_REQUEST', `{"indices": [${new Array(100_000).fill(1).join(', ')}]}`)).name).toBe('UNEXPECTED_COMMAND');
+    expect((await sendText(other, 'PE_SYMBOLS_REQUEST', `{"indices": [${new Array(300_000).fill(12_345_678).join(', ')}]}`)).name).toBe('UNEXPECTED_COMMAND');
     slow.close();
     other.close();
   });

@@ -85,10 +85,11 @@ const READ_AHEAD = 16;
 
 /**
  * Contents above this many bytes are read (parsed, validated) by the worker
- * pool. Below it reading takes a few milliseconds on the event loop, less
- * than handing the bytes over.
+ * pool. Below it reading costs the event loop at most about 50 ms (a quiet
+ * machine), and less than handing the bytes over and the value back: an
+ * EC_BLOCK of 2^16 bits (about 1.5 MB) is read in place.
  */
-export const READ_OFF_THREAD_BYTES = 256 * 1024;
+export const READ_OFF_THREAD_BYTES = 2 * 1024 * 1024;
 
 /** Answers with this many values in their lists (PE_SYMBOLS_RESPONSE) are written by the worker pool. */
 export const WRITE_OFF_THREAD_VALUES = 16_384;
@@ -123,6 +124,8 @@ export class AliceConnection implements BudgetMember {
   /** Set when Alice has decided to close: nothing queued behind the decision is processed. */
   private closing = false;
   private queuedBytes = 0;
+  /** A content being read by the pool: still held for the daemon (the budget counts it). */
+  private readingBytes = 0;
   private everIdentified = false;
   frameStartedAt: number | null = null;
   /** The session's state when its emitter timer was armed; null when it does not hold the emitter. */
@@ -231,7 +234,7 @@ export class AliceConnection implements BudgetMember {
       this.frameStartedAt = null;
       clearTimeout(this.timers.frame);
     }
-    this.hooks.budget.set(this, this.decoder.bufferedBytes + this.queuedBytes);
+    this.hooks.budget.set(this, this.decoder.bufferedBytes + this.queuedBytes + this.readingBytes);
   }
 
   private frameTimeout(): void {
@@ -270,7 +273,7 @@ export class AliceConnection implements BudgetMember {
       while (!this.awaitingAnswer && !this.closed && !this.closing && this.queue.length > 0) {
         const queued = this.queue.shift()!;
         this.queuedBytes -= frameSize(queued);
-        if ('deferred' in queued) this.readOffThread(queued.deferred);
+        if ('deferred' in queued) this.readOffThread(queued.deferred, queued.size);
         else this.dispatch(this.channel.open(queued));
       }
       this.account();
@@ -283,12 +286,13 @@ export class AliceConnection implements BudgetMember {
   }
 
   /** A large content: authenticated here (a hash), read by the pool; the connection waits as for an answer. */
-  private readOffThread(frame: RawFrame): void {
+  private readOffThread(frame: RawFrame, size: number): void {
     const failure = this.channel.authenticate(frame);
     if (failure !== null) return this.dispatch(failure);
     const { code } = frame.header;
     if (codeName(code) === undefined) return this.dispatch({ kind: 'unknown-code', code, frame });
     this.awaitingAnswer = true;
+    this.readingBytes = size;
     const content = frame.contentBytes;
     // A content that owns its memory (any large one: the decoder joined its chunks) moves to the thread, uncopied.
     const own = content.byteOffset === 0 && content.byteLength === content.buffer.byteLength;
@@ -304,6 +308,7 @@ export class AliceConnection implements BudgetMember {
   private readDone(frame: RawFrame, read: DecodedContent): void {
     if (this.closed || this.closing) return;
     this.awaitingAnswer = false;
+    this.readingBytes = 0;
     const { code } = frame.header;
     try {
       if (read.ok) this.dispatch({ kind: 'message', message: { code, name: read.name, content: null }, frame }, read.valid);
