@@ -9,7 +9,8 @@
 import { createHash, hash } from 'node:crypto';
 import type { Authenticator } from './auth/authenticator.ts';
 import { codeName, type MessageName } from './codes.ts';
-import { isJsonObject, parseJsonBytes, pyStringify, type JsonObject } from './json.ts';
+import { isAscii } from 'node:buffer';
+import { isJsonObject, parseJsonBytes, pyString, pyStringify, type JsonObject, type ParseResult } from './json.ts';
 
 export type HeaderOrder = 'deployed' | 'spec';
 
@@ -74,30 +75,46 @@ export interface OutgoingMessage {
   nextChallenge: string;
 }
 
-/** Encodes and signs one frame into a single buffer. */
+/**
+ * Encodes and signs one frame into a single buffer. Python JSON is ASCII
+ * (`ensure_ascii`), so its length in characters is its length in bytes and
+ * it is written as latin1; the header is written in its one shape.
+ */
 export function encodeFrame(msg: OutgoingMessage, auth: Authenticator, order: HeaderOrder = 'deployed'): Buffer {
   const content = msg.content == null ? '' : pyStringify(msg.content);
-  const contentLength = content.length === 0 ? 0 : Buffer.byteLength(content);
-  const header = pyStringify({
-    code: msg.code,
-    content_length: contentLength,
-    challenge: msg.challenge,
-    next_challenge: msg.nextChallenge,
-  });
-  const headerLength = Buffer.byteLength(header);
+  const contentLength = content.length;
+  const header = `{"code": ${pyStringify(msg.code)}, "content_length": ${contentLength}, "challenge": ${pyString(msg.challenge)}, "next_challenge": ${pyString(msg.nextChallenge)}}`;
+  const headerLength = header.length;
   const sigLength = auth.signatureLength;
   if (headerLength > 0xffff) throw new RangeError(`header of ${headerLength} bytes exceeds 65535`);
   const out = Buffer.allocUnsafe(4 + sigLength + headerLength + contentLength);
   out.writeUInt16BE(order === 'deployed' ? headerLength : sigLength, 0);
   out.writeUInt16BE(order === 'deployed' ? sigLength : headerLength, 2);
   const headerAt = 4 + sigLength;
-  out.write(header, headerAt, 'utf8');
-  if (contentLength > 0) out.write(content, headerAt + headerLength, 'utf8');
+  out.write(header, headerAt, 'latin1');
+  if (contentLength > 0) out.write(content, headerAt + headerLength, 'latin1');
   const digest = hash('sha256', out.subarray(headerAt), 'buffer');
   const signature = auth.sign(digest);
   if (signature.length !== sigLength) throw new Error(`${auth.algorithm} signature is ${signature.length} bytes, expected ${sigLength}`);
   out.set(signature, 4);
   return out;
+}
+
+/**
+ * A header is read, never written back: when JSON.parse reads it (the
+ * usual case), nothing else is needed (its checks below refuse an integer
+ * that JSON.parse would round). Anything else goes the way of every JSON
+ * text, which says why it is refused.
+ */
+function parseHeader(bytes: Buffer): ParseResult {
+  if (isAscii(bytes)) {
+    try {
+      return { ok: true, value: JSON.parse(bytes.toString('latin1')) as JsonObject };
+    } catch {
+      // Python's bare NaN and Infinity, or invalid: as any other text.
+    }
+  }
+  return parseJsonBytes(bytes);
 }
 
 const HEADER_KEYS = ['code', 'content_length', 'challenge', 'next_challenge'] as const;
@@ -193,7 +210,7 @@ export class FrameDecoder {
       if (this.buffered < this.sigLength + this.headerLength) return null;
       const signature = this.take(this.sigLength);
       const headerBytes = this.take(this.headerLength);
-      const parsed = parseJsonBytes(headerBytes);
+      const parsed = parseHeader(headerBytes);
       const header = parsed.ok ? checkHeader(parsed.value) : `header ${parsed.reason}`;
       if (typeof header === 'string') return { ok: false, error: 'FRAME_ERROR', reason: header, fatal: true };
       if (header.content_length > this.maxContentLength) {
