@@ -20,6 +20,7 @@ import type { BudgetMember, BufferBudget } from './buffer-budget.ts';
 import { boundAnswer, cut } from './echo.ts';
 import type { EmitterLock } from './emitter-lock.ts';
 import type { FailureVerdict } from './suspects.ts';
+import { lineHolder, type LineHolder } from '../log.ts';
 
 export interface ConnectionSettings {
   auth: Authenticator;
@@ -96,6 +97,10 @@ export class AliceConnection implements BudgetMember {
   private emitterState: string | null = null;
   private readonly timers: { identify?: NodeJS.Timeout; frame?: NodeJS.Timeout; emitter?: NodeJS.Timeout } = {};
   readonly peer: string;
+  /** The lines of one request and its answer go out together, before the answer (src/log.ts). */
+  private readonly lines: LineHolder;
+  /** One child logger per known message and direction: its fields are serialised once, not on every line. */
+  private readonly messageLogs = { in: new Map<number, Logger>(), out: new Map<number, Logger>() };
 
   constructor(
     readonly id: string,
@@ -108,6 +113,7 @@ export class AliceConnection implements BudgetMember {
     private readonly hooks: ConnectionHooks,
   ) {
     this.peer = `${socket.remoteAddress}:${socket.remotePort}`;
+    this.lines = lineHolder(log);
     this.decoder = new FrameDecoder({ ...settings.frame, maxContentLength: settings.limits.maxContentLengthUnidentified });
     this.channel = new Channel('alice', settings.auth, { headerOrder: settings.frame.headerOrder });
     const effects = aliceEffects({
@@ -154,6 +160,7 @@ export class AliceConnection implements BudgetMember {
     if (this.closing || this.closed) return;
     this.closing = true;
     this.log[level]({ peer: this.peer, reason }, 'closing the connection');
+    this.lines.flush();
     this.queue.length = 0;
     this.socket.destroy();
   }
@@ -215,6 +222,7 @@ export class AliceConnection implements BudgetMember {
   /** A fault of ours must end this session, never the daemon: the frame is discarded as for a vanished client. */
   private fault(error: unknown): void {
     this.log.error({ err: (error as Error).message, stack: (error as Error).stack }, 'internal error: session closed');
+    this.lines.flush();
     this.closing = true;
     this.queue.length = 0;
     this.socket.destroy();
@@ -232,7 +240,12 @@ export class AliceConnection implements BudgetMember {
       while (!this.awaitingAnswer && !this.closed && !this.closing && this.queue.length > 0) {
         const decoded = this.queue.shift()!;
         this.queuedBytes -= frameSize(decoded);
-        this.handle(decoded);
+        this.lines.hold();
+        try {
+          this.handle(decoded);
+        } finally {
+          this.lines.release();
+        }
       }
       this.account();
       if (this.queue.length === 0 && this.socket.isPaused() && !this.closing) this.socket.resume();
@@ -352,17 +365,30 @@ export class AliceConnection implements BudgetMember {
 
   private send(name: MessageName, content: object | null): void {
     if (this.closed || this.closing) return;
-    const code = CODES[name].code;
-    this.socket.write(this.channel.seal(code, boundAnswer(name, content)));
-    this.log.info({ dir: 'out', code, name, phase: CODES[name].phase }, `→ ${name}`);
-    this.hooks.observer?.message({ session: this.id, direction: 'out', name, code, phase: CODES[name].phase, time: Date.now() });
+    const { code, phase } = CODES[name];
+    const frame = this.channel.seal(code, boundAnswer(name, content));
+    this.messageLog('out', code, name, phase).info(`→ ${name}`);
+    this.lines.flush();
+    this.socket.write(frame);
+    this.hooks.observer?.message({ session: this.id, direction: 'out', name, code, phase, time: Date.now() });
   }
 
   private logIn(code: number): void {
     const name = describeCode(code);
     const phase = name in CODES ? CODES[name as MessageName].phase : 'unknown';
-    this.log.info({ dir: 'in', code, name, phase }, `← ${name}`);
+    this.messageLog('in', code, name, phase).info(`← ${name}`);
     this.hooks.observer?.message({ session: this.id, direction: 'in', name, code, phase, time: Date.now() });
+  }
+
+  /** The logger of a message's lines; codes that are not QOSST's (any number a client likes) are not kept. */
+  private messageLog(dir: 'in' | 'out', code: number, name: string, phase: string): Logger {
+    const logs = this.messageLogs[dir];
+    let log = logs.get(code);
+    if (log === undefined) {
+      log = this.log.child({ dir, code, name, phase });
+      if (phase !== 'unknown') logs.set(code, log);
+    }
+    return log;
   }
 
   /** The client is gone, whatever the state: the frame is discarded and the emitter released. */
