@@ -158,18 +158,25 @@ function parseSlow(text: string, tokens: Map<string, number>, integralFloats: bo
 export type ParseResult = { ok: true; value: JsonValue } | { ok: false; reason: string };
 
 /**
- * Where an integral float may hide: text that `JSON.parse` read without
- * loss, whose integral numbers could each have been written `2` or `2.0`.
- * Only an encoder needs to know which (to write the value back as Python
- * wrote it), so the text is searched, and parsed again with the number
- * hook, only when a value from it is encoded (`floatsOf`): decoding a
- * million symbols among which one is 0 pays nothing for it.
+ * Where an integral float may hide: a long text that `JSON.parse` read
+ * without loss, whose integral numbers could each have been written `2` or
+ * `2.0`. Only an encoder needs to know which (to write the value back as
+ * Python wrote it), so the text is searched, and parsed again with the
+ * number hook, only when a value from it is encoded (`floatsOf`): decoding
+ * a million symbols among which one is 0 pays nothing for it, nor for a
+ * `0.0` among them (the number hook over 40 MB takes seconds).
  */
 interface Source {
   text: string;
   root: object;
 }
 const UNRESOLVED = new WeakMap<object, Source>();
+/**
+ * Below this length the text is searched at once: a few substring
+ * searches of a short text cost less than remembering it (a WeakMap entry
+ * per container, which the garbage collector pays for too).
+ */
+const SEARCH_LATER_FROM = 1 << 16;
 
 const enum Numbers {
   /** Nothing Python would read differently. */
@@ -227,11 +234,15 @@ export function parseJsonText(text: string): ParseResult {
   }
   const containers: object[] = [];
   const numbers = classify(value, containers);
-  if (numbers === Numbers.Integral && containers.length > 0) {
-    const source: Source = { text, root: containers[0]! };
-    for (const c of containers) UNRESOLVED.set(c, source);
+  if (numbers === Numbers.Plain) return { ok: true, value };
+  if (numbers === Numbers.Integral) {
+    if (text.length >= SEARCH_LATER_FROM && containers.length > 0) {
+      const source: Source = { text, root: containers[0]! };
+      for (const c of containers) UNRESOLVED.set(c, source);
+      return { ok: true, value };
+    }
+    if (!mayHoldIntegralFloat(text)) return { ok: true, value };
   }
-  if (numbers !== Numbers.Unsafe) return { ok: true, value };
   try {
     return { ok: true, value: parseSlow(text, new Map(), mayHoldIntegralFloat(text)) };
   } catch (err) {
