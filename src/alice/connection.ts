@@ -367,7 +367,7 @@ export class AliceConnection implements BudgetMember {
     if (this.closed || this.closing) return;
     const { code, phase } = CODES[name];
     const frame = this.channel.seal(code, boundAnswer(name, content));
-    this.messageLog('out', code, name, phase).info(`→ ${name}`);
+    this.logMessage('out', code, name, phase, `→ ${name}`);
     this.lines.flush();
     this.socket.write(frame);
     this.hooks.observer?.message({ session: this.id, direction: 'out', name, code, phase, time: Date.now() });
@@ -376,19 +376,23 @@ export class AliceConnection implements BudgetMember {
   private logIn(code: number): void {
     const name = describeCode(code);
     const phase = name in CODES ? CODES[name as MessageName].phase : 'unknown';
-    this.messageLog('in', code, name, phase).info(`← ${name}`);
+    this.logMessage('in', code, name, phase, `← ${name}`);
     this.hooks.observer?.message({ session: this.id, direction: 'in', name, code, phase, time: Date.now() });
   }
 
-  /** The logger of a message's lines; codes that are not QOSST's (any number a client likes) are not kept. */
-  private messageLog(dir: 'in' | 'out', code: number, name: string, phase: string): Logger {
+  /** A message's line, through its cached child logger; codes that are not QOSST's (any number a client likes) get none. */
+  private logMessage(dir: 'in' | 'out', code: number, name: string, phase: string, text: string): void {
     const logs = this.messageLogs[dir];
     let log = logs.get(code);
     if (log === undefined) {
+      if (phase === 'unknown') {
+        this.log.info({ dir, code, name, phase }, text);
+        return;
+      }
       log = this.log.child({ dir, code, name, phase });
-      if (phase !== 'unknown') logs.set(code, log);
+      logs.set(code, log);
     }
-    return log;
+    log.info(text);
   }
 
   /** The client is gone, whatever the state: the frame is discarded and the emitter released. */
