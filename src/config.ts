@@ -20,8 +20,8 @@ export interface OptionSpec {
   number?: true;
   /** Comma-separated values. */
   list?: true;
-  /** The only command it is valid for. */
-  only?: string;
+  /** The only command (or commands) it is valid for. */
+  only?: string | readonly string[];
   /** What a boolean option with a key sets it to (`--no-x` sets false). */
   sets?: boolean;
 }
@@ -73,7 +73,10 @@ export function resolveConfig<S extends z.ZodType>(
   for (const [name, spec] of Object.entries(options)) {
     const value = values[name];
     if (value === undefined) continue;
-    if (spec.only && spec.only !== command) throw new ConfigError(`--${name} is only valid for "${spec.only}"\nSee ${command} --help.`);
+    const only = typeof spec.only === 'string' ? [spec.only] : spec.only;
+    if (only && !only.includes(command ?? '')) {
+      throw new ConfigError(`--${name} is only valid for ${only.map((c) => `"${c}"`).join(' or ')}\nSee ${command} --help.`);
+    }
     if (typeof value === 'boolean' && spec.key !== undefined) setPath(raw, spec.key, spec.sets ?? value);
     if (typeof value !== 'string' || spec.key === undefined) continue;
     let v: unknown = value;

@@ -337,14 +337,15 @@ describe('npm start', () => {
     // Half the default million symbols, at 0 km, keeps it quicker on a loaded machine; with frames that short the
     // worst-case excess noise can reach the default policy's 0.2, which is not under test here. (At 200 000 symbols the
     // worst case at the achieved beta leaves some frames no key.)
-    const r = await run('src/main.ts', ['--sim-symbols', '500000', '--sim-distance-km', '0', '--sim-max-excess-noise', '0.5']);
+    // Three real frames: about 13 s each while the rest of the suite loads both cores.
+    const r = await finished(start('src/main.ts', ['--sim-symbols', '500000', '--sim-distance-km', '0', '--sim-max-excess-noise', '0.5']), 110_000);
     expect(r.code, r.stderr).toBe(0);
     expect(r.stdout).toMatch(/frame 3\/3 +completed/);
     expect(r.stdout).toMatch(/frames attempted +3\n +completed +3/);
     expect(r.stdout).toMatch(/Link: 0 km at 0\.2 dB\/km, xi = 0\.01 SNU, Va = 4 SNU, 500000 symbols per frame.*theoretical key rate 0\.\d{4}/);
     expect(r.stdout).toMatch(/frame 3 completed: T [01]\.\d{4} .* theory 0\.\d{4}/);
     expect(r.stdout).toMatch(/the slave SAE the same key ID from Bob's: the keys match\./);
-  });
+  }, 120_000);
 });
 
 describe('qosst-alice', () => {

@@ -4,9 +4,14 @@
  * Mirrors the daemon's (src/alice/config.ts): same authentication options,
  * same error style (the message names the key), exit code 2.
  */
+import { existsSync, statSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
 import { z } from 'zod';
 import { ConfigError, parseCommandLine, requireKeyFiles, resolveConfig, sharedFields, SHARED_OPTIONS, type OptionSpec } from '../config.ts';
 import { DEFAULT_MAX_CONTENT_LENGTH } from '../protocol/frame.ts';
+import { DEFAULT_LOSS_DB_PER_KM } from '../physics/fibre-loss.ts';
+import { DistanceRangeError, MAX_SWEEP_DISTANCES, parseDistanceRange } from './distance-range.ts';
+import type { SweepOptions } from './sweep.ts';
 import { MAX_BLOCK_LENGTH, MIN_BLOCK_LENGTH } from '../postprocessing/ldpc-code.ts';
 import { loadAuthenticator } from '../protocol/auth/index.ts';
 import { BOB_DEFAULTS, createSimulatedBob, type SimulatedBob } from '../sim/bob-sim.ts';
@@ -18,7 +23,7 @@ import { KEY_OPTIONS, keyFields, keyHelp } from '../keys/config.ts';
 import { DEFAULT_KEY_STORE } from '../keys/service.ts';
 
 export const DEFAULT_PORT = 8181;
-export const COMMANDS = ['run', 'probe'] as const;
+export const COMMANDS = ['run', 'probe', 'sweep'] as const;
 export type BobCommand = (typeof COMMANDS)[number];
 
 const fibreAddress = z.string().refine((s) => {
@@ -29,6 +34,21 @@ const fibreAddress = z.string().refine((s) => {
     return false;
   }
 }, 'must be HOST:PORT');
+
+/** The daemon's default excess noise (SNU), the sweep's default fibre. */
+const SWEEP_EXCESS_NOISE = 0.01;
+export const DEFAULT_SWEEP_DISTANCES = '0:40:5';
+export const DEFAULT_SWEEP_OUT = 'sweep.svg';
+
+/** The distances of a sweep: START:STOP:STEP in km, checked by the parser's own messages. */
+const distanceRange = z.string().superRefine((text, ctx) => {
+  try {
+    parseDistanceRange(text);
+  } catch (error) {
+    if (!(error instanceof DistanceRangeError)) throw error;
+    ctx.addIssue({ code: 'custom', message: error.message });
+  }
+});
 
 const simSchema = z.strictObject({
   symbols: z.number().int().positive().max(50_000_000).default(BOB_DEFAULTS.symbols),
@@ -46,6 +66,9 @@ const simSchema = z.strictObject({
   pa_form: z.enum(['specification', 'ratio']).default('specification'),
   block_length: z.number().int().min(MIN_BLOCK_LENGTH).max(MAX_BLOCK_LENGTH).multipleOf(8).default(BOB_DEFAULTS.blockLength),
   margin_db: z.number().nonnegative().max(10).default(BOB_DEFAULTS.marginDb),
+  /** `sweep`: the fibre of the daemons it starts (Alice's side of the link; their defaults). */
+  loss_db_per_km: z.number().nonnegative().default(DEFAULT_LOSS_DB_PER_KM),
+  excess_noise: z.number().nonnegative().default(SWEEP_EXCESS_NOISE),
 }).refine((s) => s.efficiency < 1 || s.electronic_noise === 0, {
   error: 'a lossless detector (efficiency 1) must have electronic_noise 0 in the trusted-detector model',
   path: ['electronic_noise'],
@@ -59,8 +82,12 @@ export const bobConfigSchema = z
     ...sharedFields,
     answer_timeout_seconds: z.number().positive().default(60),
     log_level: z.enum(LOG_LEVELS).default('warn'),
-    /** `run`: frames to run; 0 = until interrupted. */
+    /** `run`: frames to run, 0 = until interrupted; `sweep`: frames per distance. */
     frames: z.number().int().nonnegative().default(1),
+    /** `sweep`: START:STOP:STEP in km. */
+    distances: distanceRange.default(DEFAULT_SWEEP_DISTANCES),
+    /** `sweep`: where the SVG plot goes. */
+    out: z.string().min(1).default(DEFAULT_SWEEP_OUT),
     /** `run`: Stately inspector target, `sky` or a ws:// URL. */
     inspect: z.string().min(1).optional(),
     /** `run`: the key store and the key delivery API. */
@@ -70,6 +97,7 @@ export const bobConfigSchema = z
   .superRefine(requireKeyFiles);
 
 export type BobConfig = z.infer<typeof bobConfigSchema>;
+
 
 
 /** Command-line options and the config key each sets (`--sim-symbols` -> `sim.symbols`). */
@@ -89,13 +117,17 @@ const OPTIONS: Record<string, OptionSpec> = {
   'sim-pa-form': { type: 'string', key: 'sim.pa_form' },
   'sim-block-length': { type: 'string', key: 'sim.block_length', number: true },
   'sim-margin-db': { type: 'string', key: 'sim.margin_db', number: true },
-  frames: { type: 'string', key: 'frames', number: true, only: 'run' },
+  'sim-loss-db-per-km': { type: 'string', key: 'sim.loss_db_per_km', number: true, only: 'sweep' },
+  'sim-excess-noise': { type: 'string', key: 'sim.excess_noise', number: true, only: 'sweep' },
+  frames: { type: 'string', key: 'frames', number: true, only: ['run', 'sweep'] },
+  distances: { type: 'string', key: 'distances', only: 'sweep' },
+  out: { type: 'string', key: 'out', only: 'sweep' },
   inspect: { type: 'string', key: 'inspect', only: 'run' },
   ...Object.fromEntries(Object.entries(KEY_OPTIONS).map(([name, spec]) => [name, { ...spec, only: 'run' }])),
   json: { type: 'boolean' },
 };
 
-const COMMON_OPTIONS = `Connection
+const CONNECTION_OPTIONS = `Connection
   --host HOST                 Alice's address (default 127.0.0.1)
   --port N                    Alice's TCP port (default ${DEFAULT_PORT})
   --serial-number S           Bob's serial number (default QOSST/0002)
@@ -110,11 +142,9 @@ const COMMON_OPTIONS = `Connection
 Authentication
   --auth ALG                  none | ed25519 | falcon512 (default none)
   --secret-key FILE           Bob's secret key file (ed25519, falcon512)
-  --peer-public-key FILE      Alice's public key file (ed25519, falcon512)
+  --peer-public-key FILE      Alice's public key file (ed25519, falcon512)`;
 
-Simulated receiver (reads the light of the daemon's simulated fibre)
-  --sim-fibre HOST:PORT       Alice's fibre (run only; default: --host and --port + 1)
-  --sim-symbols N             frame size asked for (default ${BOB_DEFAULTS.symbols}; Alice's is
+const RECEIVER_OPTIONS = `  --sim-symbols N             frame size asked for (default ${BOB_DEFAULTS.symbols}; Alice's is
                               adopted when she answers INITIALIZATION_PROPOSAL)
   --sim-variance VA           modulation variance asked for, shot-noise units (default ${BOB_DEFAULTS.variance})
   --sim-efficiency ETA        detector efficiency (default ${BOB_DEFAULTS.efficiency})
@@ -135,9 +165,9 @@ Simulated receiver (reads the light of the daemon's simulated fibre)
                               the kept reals after the last whole block are not reconciled
   --sim-margin-db DB          margin between the estimated SNR and the chosen code's
                               threshold (default ${BOB_DEFAULTS.marginDb})
-  --sim-seed S                reproducible noise and indices (tests only)
+  --sim-seed S                reproducible noise and indices (tests only)`;
 
-Output
+const OUTPUT_OPTIONS = `Output
   --json                      print one JSON object and nothing else on standard output
   --log-level LEVEL           fatal | error | warn | info | debug | trace | silent (default warn);
                               logs go to standard error (debug: every message in and out)
@@ -146,6 +176,14 @@ Output
   --config FILE               TOML configuration file (keys in snake_case, simulated
                               receiver under [sim]); the command line wins
   -h, --help                  this help`;
+
+const COMMON_OPTIONS = `${CONNECTION_OPTIONS}
+
+Simulated receiver (reads the light of the daemon's simulated fibre)
+  --sim-fibre HOST:PORT       Alice's fibre (run only; default: --host and --port + 1)
+${RECEIVER_OPTIONS}
+
+${OUTPUT_OPTIONS}`;
 
 export const HELP = `qosst-bob: the QOSST control-protocol client for Bob (the receiver).
 
@@ -156,6 +194,9 @@ Commands
              progress and a summary (see: run --help)
   probe      check that an Alice answers every step as the specification
              allows (see: probe --help)
+  sweep      measure the secret key rate against the fibre's length: real
+             frames at each distance over a simulated link of its own, an
+             SVG plot against the theory (see: sweep --help)
 
 ${COMMON_OPTIONS}
 
@@ -225,8 +266,76 @@ ${COMMON_OPTIONS}
 
 Exit code 0 only if every step was allowed.`;
 
+export const SWEEP_HELP = `qosst-bob sweep: the secret key rate measured against the fibre's length.
+
+Usage: npm run bob -- sweep [--distances START:STOP:STEP] [--frames N] [--out FILE] [--json] [options]
+e.g.   npm run bob -- sweep --distances 0:40:5 --frames 2 --out sweep.svg
+
+At each distance (START, START+STEP, ... up to STOP inclusive, in km) the
+sweep starts an Alice daemon (qosst-alice, its simulated emitter and a
+simulated fibre of that length) on free loopback ports, connects Bob's
+driver and simulated receiver to it over TCP, runs N real frames (as
+"run" does: estimation, LDPC reconciliation, privacy amplification, both
+sides' final keys), then stops the daemon. Nothing is computed in place of
+a frame: a distance costs what its frames cost (about 20 s per frame of
+10^6 symbols on one core when it reaches reconciliation).
+
+Measured per distance, over the N frames:
+  key rate     final key bits / the frame's symbols, bits per symbol. A frame
+               that ends without a key (Alice denies the estimation, no code
+               fits the SNR, nothing is left after privacy amplification,
+               every block failed, the verification failed) counts as 0: the mean is over
+               all N frames, and the plot marks such frames on a "no key"
+               strip under the log axis with their count.
+  beta         the achieved reconciliation efficiency (code rate / AWGN
+               capacity at the estimated SNR), frames that reached
+               error correction only
+  SNR          per real dimension, at the worst-case estimates
+  BLER         blocks answered EC_BLOCK_ERROR / blocks sent
+  theory       the link's asymptotic key rate (Fossier et al. 2009) at beta = 1
+               and at the distance's mean achieved beta, same Va, xi, eta, Vel
+               and loss
+The measured rate is a finite-size worst case (epsilon_PE), less the
+verification hash and the privacy amplification's margin: it lies below
+the asymptotic theory.
+
+  --distances START:STOP:STEP distances in km (default ${DEFAULT_SWEEP_DISTANCES}; START >= 0,
+                              STOP >= START, STEP > 0, at most ${MAX_SWEEP_DISTANCES} distances)
+  --frames N                  frames per distance (default 1)
+  --out FILE                  the SVG plot (default ${DEFAULT_SWEEP_OUT}; its folder must exist)
+  --json                      the numbers as one JSON object on standard output:
+                              {"link","symbols_per_frame","frames_per_distance",
+                               "assumed_beta","points":[{"distance_km","transmittance",
+                               "counts","zero_key_frames","key_rate":{"mean","min","max",
+                               "std_error"},"beta","snr","block_error_rate","blocks",
+                               "block_errors","theoretical_key_rate":{"beta_1",
+                               "achieved_beta"},"frames":[...]}],"theory_beta_1",
+                               "interrupted","elapsed_ms"}
+
+Simulated fibre (the daemons')
+  --sim-loss-db-per-km A      fibre loss in dB/km (default ${DEFAULT_LOSS_DB_PER_KM})
+  --sim-excess-noise XI       excess noise, SNU referred to the fibre's input (default ${SWEEP_EXCESS_NOISE})
+
+Simulated receiver (--sim-symbols and --sim-variance set Alice's frame too;
+--sim-beta also sets the beta of her key-rate check; at most 1000000 symbols)
+${RECEIVER_OPTIONS}
+
+  --answer-timeout-seconds N  how long to wait for an answer (default 60)
+  --max-content-length N      largest content accepted, in bytes (default ${DEFAULT_MAX_CONTENT_LENGTH})
+
+${OUTPUT_OPTIONS}
+
+The daemons run with authentication none on 127.0.0.1: the connection and
+authentication options of run and probe do not apply. Their logs go to
+standard error at --log-level. Ctrl-C finishes the current frame, stops
+and still writes the plot of what was measured (exit code 1).
+
+Exit codes: 0 the sweep ran to the end (frames without a key are results,
+not failures), 1 a daemon could not start, a session failed, the plot could
+not be written or the sweep was interrupted, 2 an invalid option.`;
+
 export function helpFor(command: BobCommand | null): string {
-  return command === 'run' ? RUN_HELP : command === 'probe' ? PROBE_HELP : HELP;
+  return command === 'run' ? RUN_HELP : command === 'probe' ? PROBE_HELP : command === 'sweep' ? SWEEP_HELP : HELP;
 }
 
 export type BobCliResult =
@@ -244,7 +353,55 @@ export function loadBobConfig(argv: readonly string[]): BobCliResult {
   if (line.values.help) return { help: true, command };
   if (command === null) throw new ConfigError(`a command is required: ${COMMANDS.join(' or ')}\nSee --help.`);
   if (extra.length > 0) throw new ConfigError(`unexpected argument "${extra[0]}"\nSee --help.`);
-  return { help: false, command, config: resolveConfig(bobConfigSchema, line, OPTIONS, command), json: line.values.json === true };
+  if (command === 'sweep') {
+    for (const name of NOT_FOR_SWEEP) {
+      if (line.values[name] !== undefined) {
+        throw new ConfigError(`--${name} does not apply to "sweep": it starts its own Alice daemons on loopback, with authentication none\nSee sweep --help.`);
+      }
+    }
+  }
+  const config = resolveConfig(bobConfigSchema, line, OPTIONS, command);
+  if (command === 'sweep') checkSweep(config);
+  return { help: false, command, config, json: line.values.json === true };
+}
+
+/** Options of run and probe that mean nothing to a sweep's own daemons. */
+const NOT_FOR_SWEEP = ['host', 'port', 'serial-number', 'versions', 'auth', 'secret-key', 'peer-public-key', 'header-order'] as const;
+
+function checkSweep(config: BobConfig): void {
+  if (config.auth !== 'none') throw new ConfigError(`auth: "sweep" runs its own daemons with authentication none, not ${config.auth}`);
+  if (config.frames < 1) throw new ConfigError('--frames: "sweep" needs at least 1 frame per distance');
+  const folder = dirname(resolve(config.out));
+  if (!existsSync(folder) || !statSync(folder).isDirectory()) throw new ConfigError(`--out: the folder "${folder}" does not exist`);
+}
+
+/** A sweep's settings from the configuration (the distances are valid: the schema checked them). */
+export function sweepOptions(config: BobConfig): SweepOptions {
+  const { sim } = config;
+  return {
+    distances: parseDistanceRange(config.distances),
+    frames: config.frames,
+    symbols: sim.symbols,
+    link: {
+      variance: sim.variance,
+      lossDbPerKm: sim.loss_db_per_km,
+      excessNoise: sim.excess_noise,
+      efficiency: sim.efficiency,
+      electronicNoise: sim.electronic_noise,
+    },
+    beta: sim.beta,
+    receiver: {
+      estimationSymbols: sim.estimation_symbols,
+      ...(sim.calibration_samples === undefined ? {} : { calibrationSamples: sim.calibration_samples }),
+      epsilonPE: sim.epsilon_pe,
+      paForm: sim.pa_form,
+      blockLength: sim.block_length,
+      marginDb: sim.margin_db,
+    },
+    ...(sim.seed === undefined ? {} : { seed: sim.seed }),
+    session: { answerTimeoutMs: config.answer_timeout_seconds * 1000, maxContentLength: config.max_content_length },
+    aliceLog: { level: config.log_level, format: config.log_format },
+  };
 }
 
 /** The session options of a configuration (reads the key files: throws if they cannot be read). */

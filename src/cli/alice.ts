@@ -30,6 +30,8 @@ try {
   log.fatal({ err: (error as Error).message }, 'Alice could not start');
   process.exit(2);
 }
+// Started with an IPC channel (child_process.fork, as `qosst-bob sweep` does): tell the parent where we listen.
+process.send?.({ type: 'listening', port: daemon.port, fibrePort: daemon.fibrePort ?? null });
 
 /** A stop that cannot finish in time (a hung backend) still ends the process. */
 const STOP_DEADLINE_MS = 2000;

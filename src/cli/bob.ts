@@ -1,9 +1,16 @@
 #!/usr/bin/env node
-/** qosst-bob: Bob's command line, `run` (frames with the simulated receiver) and `probe` (conformance check). */
-import { ConfigError, helpFor, loadBobConfig, sessionOptions, simulatedReceiver } from '../bob/config.ts';
+/**
+ * qosst-bob: Bob's command line, `run` (frames with the simulated receiver), `probe` (conformance check)
+ * and `sweep` (the key rate against the distance, over simulated links of its own).
+ */
+import { writeFileSync } from 'node:fs';
+import { ConfigError, helpFor, loadBobConfig, sessionOptions, simulatedReceiver, sweepOptions } from '../bob/config.ts';
 import { formatProbe, probe, simulatedKeyHash } from '../bob/probe.ts';
 import { formatSummary, progressPrinter, runExitCode, runFrames } from '../bob/run.ts';
 import { BobSession, type ConnectOptions } from '../bob/session.ts';
+import { runSweep, type SweepResult } from '../bob/sweep.ts';
+import { formatSweep, sweepProgressPrinter } from '../bob/sweep-format.ts';
+import { sweepSvg } from '../bob/sweep-svg.ts';
 import { createInspection, type Inspection } from '../inspect.ts';
 import { createLogger } from '../log.ts';
 import { startKeyService, type KeyService } from '../keys/service.ts';
@@ -31,6 +38,37 @@ if (loaded.help) {
 }
 const { command, config, json } = loaded;
 const log = createLogger({ level: config.log_level, format: config.log_format, fd: 2, name: 'bob' });
+
+/** Ctrl-C once: the current frame finishes, then the command stops; twice: at once. */
+function interruptible(what: string): AbortSignal {
+  const controller = new AbortController();
+  process.on('SIGINT', () => {
+    if (controller.signal.aborted) {
+      process.stderr.write(`\n${PROGRAM}: interrupted again: quitting now\n`);
+      process.exit(130);
+    }
+    controller.abort();
+    process.stderr.write(`\n${PROGRAM}: interrupted: finishing the current frame, then ${what} (Ctrl-C again to quit now)\n`);
+  });
+  return controller.signal;
+}
+
+if (command === 'sweep') {
+  process.on('unhandledRejection', (error) => log.error({ err: String(error) }, 'unexpected rejection'));
+  let result: SweepResult;
+  try {
+    result = await runSweep({ ...sweepOptions(config), signal: interruptible('stopping the sweep'), ...(json ? {} : { onProgress: sweepProgressPrinter(process.stdout) }) });
+  } catch (error) {
+    finish(`${PROGRAM}: sweep failed: ${(error as Error).message}`, 1, process.stderr);
+  }
+  try {
+    writeFileSync(config.out, sweepSvg(result));
+  } catch (error) {
+    process.stderr.write(`${PROGRAM}: cannot write the plot to ${config.out}: ${(error as Error).message}\n`);
+    finish(json ? JSON.stringify(result) : formatSweep(result), 1);
+  }
+  finish(json ? JSON.stringify(result) : `${formatSweep(result)}\n\nPlot: ${config.out}`, result.interrupted ? 1 : 0);
+}
 
 let options: ConnectOptions;
 let inspection: Inspection | undefined;
@@ -71,15 +109,7 @@ if (command === 'probe') {
   const result = await probe(session, { keyHash: simulatedKeyHash });
   finish(json ? JSON.stringify(result) : formatProbe(result), result.ok ? 0 : 1);
 } else {
-  const controller = new AbortController();
-  process.on('SIGINT', () => {
-    if (controller.signal.aborted) {
-      process.stderr.write(`\n${PROGRAM}: interrupted again: quitting now\n`);
-      process.exit(130);
-    }
-    controller.abort();
-    process.stderr.write(`\n${PROGRAM}: interrupted: finishing the current frame, then disconnecting (Ctrl-C again to quit now)\n`);
-  });
+  const signal = interruptible('disconnecting');
   let receiver;
   try {
     receiver = await simulatedReceiver(config);
@@ -90,7 +120,7 @@ if (command === 'probe') {
   }
   const summary = await runFrames(session, receiver, {
     frames: config.frames,
-    signal: controller.signal,
+    signal,
     onFinalKey: keys?.onFinalKey,
     ...(json ? {} : { onProgress: progressPrinter(process.stdout) }),
   });
