@@ -25,6 +25,7 @@ import type { EmitterLock } from './emitter-lock.ts';
 import type { FailureVerdict } from './suspects.ts';
 import { packContent, type DecodedContent } from './offload-tasks.ts';
 import { PoolBusyError, PoolClosedError, type WorkerPool } from './worker-pool.ts';
+import { lineHolder, type LineHolder } from '../log.ts';
 
 export interface ConnectionSettings {
   auth: Authenticator;
@@ -132,6 +133,10 @@ export class AliceConnection implements BudgetMember {
   private emitterState: string | null = null;
   private readonly timers: { identify?: NodeJS.Timeout; frame?: NodeJS.Timeout; emitter?: NodeJS.Timeout } = {};
   readonly peer: string;
+  /** The lines of one request and its answer go out together, before the answer (src/log.ts). */
+  private readonly lines: LineHolder;
+  /** One child logger per known message and direction: its fields are serialised once, not on every line. */
+  private readonly messageLogs = { in: new Map<number, Logger>(), out: new Map<number, Logger>() };
 
   constructor(
     readonly id: string,
@@ -144,6 +149,7 @@ export class AliceConnection implements BudgetMember {
     private readonly hooks: ConnectionHooks,
   ) {
     this.peer = `${socket.remoteAddress}:${socket.remotePort}`;
+    this.lines = lineHolder(log);
     this.decoder = new FrameDecoder({ ...settings.frame, maxContentLength: settings.limits.maxContentLengthUnidentified });
     this.channel = new Channel('alice', settings.auth, { headerOrder: settings.frame.headerOrder });
     const effects = aliceEffects({
@@ -190,6 +196,7 @@ export class AliceConnection implements BudgetMember {
     if (this.closing || this.closed) return;
     this.closing = true;
     this.log[level]({ peer: this.peer, reason }, 'closing the connection');
+    this.lines.flush();
     this.queue.length = 0;
     this.socket.destroy();
   }
@@ -256,6 +263,7 @@ export class AliceConnection implements BudgetMember {
   /** A fault of ours must end this session, never the daemon: the frame is discarded as for a vanished client. */
   private fault(error: unknown): void {
     this.log.error({ err: (error as Error).message, stack: (error as Error).stack }, 'internal error: session closed');
+    this.lines.flush();
     this.closing = true;
     this.queue.length = 0;
     this.socket.destroy();
@@ -273,8 +281,13 @@ export class AliceConnection implements BudgetMember {
       while (!this.awaitingAnswer && !this.closed && !this.closing && this.queue.length > 0) {
         const queued = this.queue.shift()!;
         this.queuedBytes -= frameSize(queued);
-        if ('deferred' in queued) this.readOffThread(queued.deferred, queued.size);
-        else this.dispatch(this.channel.open(queued));
+        this.lines.hold();
+        try {
+          if ('deferred' in queued) this.readOffThread(queued.deferred, queued.size);
+          else this.dispatch(this.channel.open(queued));
+        } finally {
+          this.lines.release();
+        }
       }
       this.account();
       if (this.queue.length === 0 && this.socket.isPaused() && !this.closing) this.socket.resume();
@@ -468,17 +481,33 @@ export class AliceConnection implements BudgetMember {
   }
 
   private write(name: MessageName, frame: Buffer): void {
-    const code = CODES[name].code;
+    const { code, phase } = CODES[name];
+    this.logMessage('out', code, name, phase, `→ ${name}`);
+    this.lines.flush();
     this.socket.write(frame);
-    this.log.info({ dir: 'out', code, name, phase: CODES[name].phase }, `→ ${name}`);
-    this.hooks.observer?.message({ session: this.id, direction: 'out', name, code, phase: CODES[name].phase, time: Date.now() });
+    this.hooks.observer?.message({ session: this.id, direction: 'out', name, code, phase, time: Date.now() });
   }
 
   private logIn(code: number): void {
     const name = describeCode(code);
     const phase = name in CODES ? CODES[name as MessageName].phase : 'unknown';
-    this.log.info({ dir: 'in', code, name, phase }, `← ${name}`);
+    this.logMessage('in', code, name, phase, `← ${name}`);
     this.hooks.observer?.message({ session: this.id, direction: 'in', name, code, phase, time: Date.now() });
+  }
+
+  /** A message's line, through its cached child logger; codes that are not QOSST's (any number a client likes) get none. */
+  private logMessage(dir: 'in' | 'out', code: number, name: string, phase: string, text: string): void {
+    const logs = this.messageLogs[dir];
+    let log = logs.get(code);
+    if (log === undefined) {
+      if (phase === 'unknown') {
+        this.log.info({ dir, code, name, phase }, text);
+        return;
+      }
+      log = this.log.child({ dir, code, name, phase });
+      logs.set(code, log);
+    }
+    log.info(text);
   }
 
   /** The client is gone, whatever the state: the frame is discarded and the emitter released. */

@@ -9,7 +9,8 @@
 import { createHash, hash } from 'node:crypto';
 import type { Authenticator } from './auth/authenticator.ts';
 import { codeName, type MessageName } from './codes.ts';
-import { isJsonObject, parseJsonBytes, pyStringify, type JsonObject } from './json.ts';
+import { isAscii } from 'node:buffer';
+import { isJsonObject, parseJsonBytes, pyString, pyStringify, type JsonObject, type ParseResult } from './json.ts';
 
 export type HeaderOrder = 'deployed' | 'spec';
 
@@ -83,23 +84,23 @@ export interface UnsignedFrame {
   digest: Buffer;
 }
 
+/**
+ * Python JSON is ASCII (`ensure_ascii`), so its length in characters is its
+ * length in bytes and it is written as latin1; the header is written in its
+ * one shape.
+ */
 export function encodeUnsigned(msg: OutgoingMessage, signatureLength: number, order: HeaderOrder = 'deployed'): UnsignedFrame {
   const content = msg.content == null ? '' : pyStringify(msg.content);
-  const contentLength = content.length === 0 ? 0 : Buffer.byteLength(content);
-  const header = pyStringify({
-    code: msg.code,
-    content_length: contentLength,
-    challenge: msg.challenge,
-    next_challenge: msg.nextChallenge,
-  });
-  const headerLength = Buffer.byteLength(header);
+  const contentLength = content.length;
+  const header = `{"code": ${pyStringify(msg.code)}, "content_length": ${contentLength}, "challenge": ${pyString(msg.challenge)}, "next_challenge": ${pyString(msg.nextChallenge)}}`;
+  const headerLength = header.length;
   if (headerLength > 0xffff) throw new RangeError(`header of ${headerLength} bytes exceeds 65535`);
   const out = Buffer.allocUnsafe(4 + signatureLength + headerLength + contentLength);
   out.writeUInt16BE(order === 'deployed' ? headerLength : signatureLength, 0);
   out.writeUInt16BE(order === 'deployed' ? signatureLength : headerLength, 2);
   const headerAt = 4 + signatureLength;
-  out.write(header, headerAt, 'utf8');
-  if (contentLength > 0) out.write(content, headerAt + headerLength, 'utf8');
+  out.write(header, headerAt, 'latin1');
+  if (contentLength > 0) out.write(content, headerAt + headerLength, 'latin1');
   return { frame: out, digest: hash('sha256', out.subarray(headerAt), 'buffer') };
 }
 
@@ -114,6 +115,23 @@ export function signFrame({ frame, digest }: UnsignedFrame, auth: Authenticator)
 /** Encodes and signs one frame into a single buffer. */
 export function encodeFrame(msg: OutgoingMessage, auth: Authenticator, order: HeaderOrder = 'deployed'): Buffer {
   return signFrame(encodeUnsigned(msg, auth.signatureLength, order), auth);
+}
+
+/**
+ * A header is read, never written back: when JSON.parse reads it (the
+ * usual case), nothing else is needed (its checks below refuse an integer
+ * that JSON.parse would round). Anything else goes the way of every JSON
+ * text, which says why it is refused.
+ */
+function parseHeader(bytes: Buffer): ParseResult {
+  if (isAscii(bytes)) {
+    try {
+      return { ok: true, value: JSON.parse(bytes.toString('latin1')) as JsonObject };
+    } catch {
+      // Python's bare NaN and Infinity, or invalid: as any other text.
+    }
+  }
+  return parseJsonBytes(bytes);
 }
 
 const HEADER_KEYS = ['code', 'content_length', 'challenge', 'next_challenge'] as const;
@@ -214,7 +232,7 @@ export class FrameDecoder {
       if (this.buffered < this.sigLength + this.headerLength) return null;
       const signature = this.take(this.sigLength);
       const headerBytes = this.take(this.headerLength);
-      const parsed = parseJsonBytes(headerBytes);
+      const parsed = parseHeader(headerBytes);
       const header = parsed.ok ? checkHeader(parsed.value) : `header ${parsed.reason}`;
       if (typeof header === 'string') return { ok: false, error: 'FRAME_ERROR', reason: header, fatal: true };
       if (header.content_length > this.maxContentLength) {
