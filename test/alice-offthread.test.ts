@@ -1,13 +1,16 @@
 /**
  * No single message blocks Alice's event loop for long: while one client
- * asks for the largest PE_SYMBOLS answer, sends the largest content, or runs
- * an EC frame of 2^16-bit blocks, a second client's identification round
+ * asks for the largest PE_SYMBOLS answer, sends the largest content, runs
+ * an EC frame of 2^16-bit blocks, or has the simulated emitter draw and emit
+ * a frame of a million symbols, a second client's identification round
  * trips keep completing and the daemon (in a process of its own, measuring
  * its own event-loop delay) stays under a bound. On the event loop these
  * took seconds: 3 s for the answer, 1 to 1.7 s for the content, 0.5 s per
- * block.
+ * block, 0.5 s for each of the frame's symbols and its light.
  */
+import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startAlice } from '../src/alice/daemon.ts';
 import { BobSession } from '../src/bob/session.ts';
 import { runFrame } from '../src/bob/run-frame.ts';
 import { symbolsPerAnswer } from '../src/alice/effects.ts';
@@ -17,6 +20,7 @@ import { DEFAULT_MAX_CONTENT_LENGTH, frameDigest } from '../src/protocol/frame.t
 import { CODES } from '../src/protocol/codes.ts';
 import { pyStringify } from '../src/protocol/json.ts';
 import type { Channel } from '../src/protocol/channel.ts';
+import { createSimulatedAlice, MAX_SIM_SYMBOLS, type Offload } from '../src/sim/alice-sim.ts';
 import { FRAME_UUID, TEST_SIM, tcpTestReceiver } from './support/alice.ts';
 import { AliceProcess } from './support/alice-process-client.ts';
 import { RawClient, type Reply } from './support/raw-client.ts';
@@ -207,6 +211,63 @@ describe('error correction is decoded off the event loop', () => {
     } finally {
       await session.disconnect().catch(() => undefined);
       await bob.close?.();
+    }
+  });
+});
+
+describe('the simulated emitter draws and emits its largest frame off the event loop', () => {
+  let alice: AliceProcess;
+  beforeAll(async () => {
+    alice = await AliceProcess.start({ worker_threads: 1, sim: { symbols: MAX_SIM_SYMBOLS } });
+  });
+  afterAll(() => alice.stop());
+
+  it(`a QIE of ${MAX_SIM_SYMBOLS} symbols (QIE_REQUEST draws them, QIE_TRIGGER makes their light) leaves the loop free`, async () => {
+    const client = await identified(alice.port);
+    expect((await client.request('INITIALIZATION_REQUEST', { frame_uuid: FRAME_UUID })).name).toBe('INITIALIZATION_ACCEPTED');
+    await alice.resetDelay();
+    const { result: answers, roundTrips } = await whileProbing(alice.port, async () => {
+      const names = [];
+      for (const name of ['QIE_REQUEST', 'QIE_TRIGGER'] as const) {
+        client.socket.write(client.channel.seal(CODES[name].code, null));
+        const reply = await client.next(SLOW_MS);
+        names.push(reply?.kind === 'message' ? reply.message.name : JSON.stringify(reply));
+      }
+      return names;
+    });
+    expect(answers).toEqual(['QIE_READY', 'QIE_EMISSION_STARTED']);
+    expect(roundTrips).toBeGreaterThanOrEqual(3);
+    const stats = await alice.stats();
+    expect(stats.delayMaxMs).toBeLessThan(DELAY_BOUND_MS);
+    expect(stats.workerThreads).toBe(1);
+    expect((await client.request('QIE_ACQUISITION_ENDED')).name).toBe('QIE_ENDED');
+    client.close();
+  });
+});
+
+describe('a thread that fails the emitter', () => {
+  it('fails the QIE_REQUEST or QIE_TRIGGER: ABORT saying why (the frame discarded, the emitter free)', async () => {
+    const failing = (what: string) => () => Promise.reject(new Error(`${what}: the worker thread died`));
+    const fails: Offload = { correctBlock: failing('block'), hashKey: failing('hash'), drawSymbols: failing('drawing'), propagate: failing('light') };
+    const drawsOnly: Offload = { ...fails, drawSymbols: ({ count }) => Promise.resolve({ real: new Float64Array(count), imag: new Float64Array(count) }) };
+    for (const [offload, failingRequest, why] of [
+      [fails, 'QIE_REQUEST', "QIE_REQUEST failed: The frame's symbols were not drawn: drawing: the worker thread died."],
+      [drawsOnly, 'QIE_TRIGGER', 'QIE_TRIGGER failed: Cannot start the emission: the light was not made: light: the worker thread died.'],
+    ] as const) {
+      const backend = createSimulatedAlice({ symbols: 1000 }, undefined, offload);
+      const alice = await startAlice({ config: { port: 0 }, log: pino({ level: 'silent' }), backend });
+      try {
+        const client = await identified(alice.port);
+        expect((await client.request('INITIALIZATION_REQUEST', { frame_uuid: FRAME_UUID })).name).toBe('INITIALIZATION_ACCEPTED');
+        if (failingRequest === 'QIE_TRIGGER') expect((await client.request('QIE_REQUEST')).name).toBe('QIE_READY');
+        const abort = await client.request(failingRequest);
+        expect(abort.name).toBe('ABORT');
+        expect(String(abort.content?.abort_message)).toContain(why);
+        expect(backend.emitter.emitting).toBe(false);
+        client.close();
+      } finally {
+        await alice.close();
+      }
     }
   });
 });

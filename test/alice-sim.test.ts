@@ -1,4 +1,10 @@
+import { pino } from 'pino';
 import { describe, expect, it } from 'vitest';
+import { simulatedBackend } from '../src/alice/daemon.ts';
+import { aliceConfigSchema } from '../src/alice/config.ts';
+import { WorkerPool } from '../src/alice/worker-pool.ts';
+import { validateConfig } from '../src/config.ts';
+import { memoryFibre } from '../src/sim/fibre-link.ts';
 import { createSimulatedAlice } from '../src/sim/alice-sim.ts';
 import type { SimulatedAlice } from '../src/sim/alice-sim.ts';
 import { verificationHash } from '../src/postprocessing/verification-hash.ts';
@@ -45,6 +51,57 @@ describe('the random source', () => {
     for (let i = 0; i < 3000; i++) counts[random.below(3)]!++;
     for (const c of counts) expect(Math.abs(c - 1000)).toBeLessThan(150);
     expect(() => random.below(0)).toThrow(RangeError);
+  });
+});
+
+describe('frames and light made on a worker thread', () => {
+  /** Two QIEs of a seeded emitter (odd symbol counts: the stream's pairs do not line up), their symbols and light. */
+  async function twoFrames(pool?: WorkerPool) {
+    const fibre = memoryFibre();
+    const config = validateConfig(aliceConfigSchema, { sim: { seed: 'same-everywhere', symbols: 1001 } });
+    const alice = simulatedBackend(config, fibre.input, pool);
+    const out = [];
+    for (const [uuid, symbols] of [[UUID, 1001], [OTHER_UUID, 333]] as const) {
+      const session = alice.openSession({ id: uuid, peer: '127.0.0.1:1234' });
+      expect((await session.changeParameter('qi.frame.num_symbols', symbols)).outcome).toBe('changed');
+      expect(await session.initialize({ frame_uuid: uuid })).toEqual({ outcome: 'accepted' });
+      await session.prepareFrame(uuid);
+      await session.startEmission();
+      const frame = alice.frame(uuid)!;
+      out.push({ real: frame.real, imag: frame.imag, light: await fibre.output.receive(uuid, 5000) });
+      await session.stopEmission();
+      await session.endFrame(uuid);
+    }
+    return out;
+  }
+
+  it('are the numbers drawn on the event loop, from the same seed', async () => {
+    const pool = new WorkerPool({ size: 1, queueLimit: 4, log: pino({ level: 'silent' }) });
+    try {
+      const inPlace = await twoFrames();
+      const onThread = await twoFrames(pool);
+      expect(pool.running).toBe(1);
+      expect(onThread).toEqual(inPlace);
+      expect(onThread[1]!.real).toHaveLength(333);
+    } finally {
+      await pool.close();
+    }
+  });
+
+  it('a thread that fails the symbols fails the QIE_REQUEST; one that fails the light fails QIE_TRIGGER and frees the emitter', async () => {
+    const failing = (what: string) => () => Promise.reject(new Error(`${what} failed`));
+    const offload = { correctBlock: failing('block'), hashKey: failing('hash'), drawSymbols: failing('drawing'), propagate: failing('light') };
+    const alice = createSimulatedAlice({ symbols: 100, seed: 's' }, undefined, offload);
+    const session = alice.openSession({ id: 's1', peer: '127.0.0.1:1234' });
+    await session.initialize({ frame_uuid: UUID });
+    await expect(session.prepareFrame(UUID)).rejects.toThrow("The frame's symbols were not drawn: drawing failed.");
+    const drawn = { ...offload, drawSymbols: () => Promise.resolve({ real: new Float64Array(100), imag: new Float64Array(100) }) };
+    const second = createSimulatedAlice({ symbols: 100, seed: 's' }, undefined, drawn);
+    const s2 = second.openSession({ id: 's2', peer: '127.0.0.1:1234' });
+    await s2.initialize({ frame_uuid: UUID });
+    await s2.prepareFrame(UUID);
+    await expect(s2.startEmission()).rejects.toThrow('Cannot start the emission: the light was not made: light failed.');
+    expect(second.emitter.emitting).toBe(false);
   });
 });
 

@@ -80,6 +80,17 @@ describe('the worker pool', () => {
     await expect(Promise.all([running, waiting, owed])).resolves.toHaveLength(3);
   });
 
+  it('a task that throws, on a thread or in place, fails with its error and a log line', async () => {
+    for (const size of [1, 0]) {
+      const lines: string[] = [];
+      const logged = new WorkerPool({ size, queueLimit: 4, log: pino({ level: 'warn' }, { write: (line: string) => void lines.push(line) }) });
+      pools.push(logged);
+      const stream = { key: new Uint8Array(32), offset: 0 };
+      await expect(logged.run('drawSymbols', { stream, count: -1, variance: 1 })).rejects.toThrow('sample count must be a non-negative integer, got -1');
+      expect(lines.map((line) => JSON.parse(line) as { msg: string; task: string })).toContainEqual(expect.objectContaining({ msg: 'worker task failed', task: 'drawSymbols' }));
+    }
+  });
+
   it('a thread that dies (out of memory here) fails its task and is replaced', async () => {
     const p = pool(1, 4, 32);
     // A million small objects: the heap grows step by step until the thread's limit stops it.

@@ -173,11 +173,13 @@ Limits (each logged when it fires)
   --max-connections-per-address N
                               connections at once from one address (default ${DEFAULT_LIMITS.max_connections_per_address})
   --worker-threads N          threads that read large contents, write large answers, correct
-                              EC blocks and hash keys (simulated emitter) off the event loop
+                              EC blocks, hash keys, draw frames and their light (simulated
+                              emitter) off the event loop
                               (default ${DEFAULT_WORKER_THREADS} here: the cores but one, 1 to 4; 0: all on the loop)
   --worker-queue N            tasks a request may leave waiting for a thread; beyond it the
                               request is refused as busy: INVALID_CONTENT for a content,
-                              EC_BLOCK_ERROR for a block, PA_ERROR for an amplification
+                              EC_BLOCK_ERROR for a block, PA_ERROR for an amplification,
+                              ABORT for a simulated frame's symbols or light
                               (default ${DEFAULT_LIMITS.worker_queue})
 
 Authentication

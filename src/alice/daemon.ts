@@ -69,7 +69,7 @@ function fanOut(observers: readonly (Partial<SessionObserver> | undefined)[]): S
   };
 }
 
-/** `pool`: where the simulated emitter corrects its EC blocks and hashes its keys (on the event loop without one). */
+/** `pool`: where the simulated emitter draws its frames and their light, corrects its EC blocks and hashes its keys (on the event loop without one). */
 export function simulatedBackend(config: AliceConfig, fibre?: FibreInput, pool?: WorkerPool): SimulatedAlice {
   const { sim } = config;
   return createSimulatedAlice(
@@ -89,6 +89,8 @@ export function simulatedBackend(config: AliceConfig, fibre?: FibreInput, pool?:
     pool && {
       correctBlock: (block) => pool.run('correctBlock', block, { transfer: [block.x.buffer, block.syndrome.buffer, block.sideInformation.buffer] as ArrayBuffer[] }),
       hashKey: (key) => pool.run('hashKey', key, { transfer: [key.key.buffer, key.diagonal.buffer] as ArrayBuffer[] }),
+      drawSymbols: (symbols) => pool.run('drawSymbols', symbols),
+      propagate: (light) => pool.run('propagateLight', light, { transfer: [light.real.buffer, light.imag.buffer] as ArrayBuffer[] }),
     },
   );
 }

@@ -84,7 +84,11 @@ export class WorkerPool {
   run<T extends TaskName>(task: T, args: TaskArgs<T>, options: RunOptions = {}): Promise<TaskResult<T>> {
     if (this.closed) return Promise.reject(new PoolClosedError('the worker pool is closed'));
     if (this.options.size === 0) {
-      return new Promise((resolve) => resolve((TASKS[task] as (a: TaskArgs<T>) => { result: TaskResult<T> })(args).result));
+      return new Promise<TaskResult<T>>((resolve) => resolve((TASKS[task] as (a: TaskArgs<T>) => { result: TaskResult<T> })(args).result)).catch(
+        (error: unknown) => {
+          throw this.failed(task, (error as Error).message);
+        },
+      );
     }
     const idle = this.threads.some((t) => t.job === null) || this.threads.length < this.options.size;
     if (!idle && !options.owed && this.queue.length >= this.options.queueLimit) {
@@ -142,13 +146,19 @@ export class WorkerPool {
       if (job === null || job.id !== reply.id) return;
       thread.job = null;
       if (reply.ok) job.resolve(reply.result);
-      else job.reject(new Error(reply.error));
+      else job.reject(this.failed(job.task, reply.error));
       this.dispatch();
     });
     worker.on('error', (error) => this.died(thread, error.message));
     worker.on('exit', (code) => this.died(thread, `exited with code ${code}`));
     this.threads.push(thread);
     return thread;
+  }
+
+  /** A task that threw: logged here, its request answered as failed by whoever waits for it. */
+  private failed(task: TaskName, error: string): Error {
+    this.options.log.warn({ task, error }, 'worker task failed');
+    return new Error(error);
   }
 
   private died(thread: Thread, why: string): void {

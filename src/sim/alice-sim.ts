@@ -34,8 +34,8 @@ import { finalKeyLength } from '../protocol/pa-request.ts';
 import type { ContentOf } from '../protocol/schemas.ts';
 import { SIM_DEPLOYED_PARAMETERS } from './deployed-names.ts';
 import { describeFibre, propagate } from './fibre.ts';
-import type { FibreDescription, FibreInput } from './fibre-link.ts';
-import { createRandomSource } from './gaussian-source.ts';
+import type { FibreDescription, FibreInput, Light } from './fibre-link.ts';
+import { createRandomSource, type StreamPosition } from './gaussian-source.ts';
 
 type ParameterValue = number | string | number[];
 
@@ -47,7 +47,7 @@ interface ParameterDefinition {
   expected: string;
 }
 
-/** The simulated emitter's largest frame: generating it blocks the event loop for about 0.5 s. */
+/** The simulated emitter's largest frame: generating it, or its light, takes about 0.5 s (off the event loop with an Offload). */
 export const MAX_SIM_SYMBOLS = 1_000_000;
 
 const PARAMETERS = {
@@ -235,24 +235,45 @@ export interface KeyToHash {
   subblockLength: number;
 }
 
+/** A frame's symbols to draw, from where they start in the emitter's stream (the same numbers as drawn in place). */
+export interface SymbolsToDraw {
+  /** The real quadratures' start; the imaginary ones follow. */
+  stream: StreamPosition;
+  count: number;
+  variance: number;
+}
+
+/** A frame's light to make: copies of its symbols a thread can take over, and where the fibre's noise starts in the stream. */
+export interface LightToMake {
+  frameUuid: string;
+  real: Float64Array;
+  imag: Float64Array;
+  fibre: FibreDescription;
+  stream: StreamPosition;
+}
+
 /**
- * Where the heavy post-processing runs (Alice's worker threads): each may
- * refuse or fail, and the block is then an EC_BLOCK_ERROR, the
- * amplification a PA_ERROR.
+ * Where the heavy work runs (Alice's worker threads): each may refuse or
+ * fail, and the block is then an EC_BLOCK_ERROR, the amplification a
+ * PA_ERROR, the QIE_REQUEST or QIE_TRIGGER the session's failure answer.
  */
-export interface PostProcessing {
+export interface Offload {
   /** About 0.5 s for a block of 2^16 bits. */
   correctBlock(block: BlockToCorrect): Promise<AliceBlock>;
   /** About 0.3 s for five such blocks. */
   hashKey(key: KeyToHash): Promise<Uint8Array>;
+  /** About 0.5 s for a million symbols. */
+  drawSymbols(symbols: SymbolsToDraw): Promise<{ real: Float64Array; imag: Float64Array }>;
+  /** About 0.5 s for a million symbols. */
+  propagate(light: LightToMake): Promise<Light>;
 }
 
 /**
  * `fibre`: where the emitted light goes; without one it is lost (nobody is
- * listening). `offload`: where EC blocks are decoded and the key hashed; on
- * the event loop without one.
+ * listening). `offload`: where frames and their light are made, EC blocks
+ * decoded and the key hashed; on the event loop without one.
  */
-export function createSimulatedAlice(options: SimulatedAliceOptions = {}, fibre?: FibreInput, offload?: PostProcessing): SimulatedAlice {
+export function createSimulatedAlice(options: SimulatedAliceOptions = {}, fibre?: FibreInput, offload?: Offload): SimulatedAlice {
   const parsed = optionsSchema.safeParse(options);
   if (!parsed.success) throw new Error(`Invalid simulated Alice options: ${z.prettifyError(parsed.error)}`);
   const config = parsed.data;
@@ -289,6 +310,8 @@ export function createSimulatedAlice(options: SimulatedAliceOptions = {}, fibre?
     /** The UUID of the frame whose initialization was accepted. */
     private initialized: string | null = null;
     private frame: AliceFrame | null = null;
+    /** Counts frame preparations and discards: a frame drawn off the event loop is kept only if nothing came after it. */
+    private preparing = 0;
 
     constructor(readonly id: string) {}
 
@@ -348,22 +371,55 @@ export function createSimulatedAlice(options: SimulatedAliceOptions = {}, fibre?
       if (config.dspDelayMs > 0) await sleep(config.dspDelayMs);
       const count = current('qi.frame.num_symbols') as number;
       const va = current('qi.frame.variance') as number;
-      this.frame = { uuid: frameUuid, real: random.normals(count, va), imag: random.normals(count, va), revealed: new Set(), corrected: [] };
+      let symbols: { real: Float64Array; imag: Float64Array };
+      if (offload === undefined) symbols = { real: random.normals(count, va), imag: random.normals(count, va) };
+      else {
+        // The stream moves on now, so that frames and light draw the same numbers as in place, whichever thread finishes first.
+        const stream = random.skipNormals(count);
+        random.skipNormals(count);
+        const preparing = ++this.preparing;
+        try {
+          symbols = await offload.drawSymbols({ stream, count, variance: va });
+        } catch (error) {
+          throw new Error(`The frame's symbols were not drawn: ${(error as Error).message}.`);
+        }
+        checkOpen();
+        // Discarded, or prepared again, while the thread worked.
+        if (preparing !== this.preparing) throw new Error(`Frame ${frameUuid} was discarded while it was being prepared.`);
+      }
+      this.frame = { uuid: frameUuid, ...symbols, revealed: new Set(), corrected: [] };
       recent.push(this.frame);
       if (recent.length > RECENT_FRAMES) recent.shift();
       counters.framesPrepared++;
     }
 
     startEmission(): Awaitable<void> {
-      return settled(() => {
+      return settled((): Awaitable<void> => {
         checkOpen();
-        if (this.frame === null) throw new Error('Cannot start the emission: no frame has been prepared.');
+        const frame = this.frame;
+        if (frame === null) throw new Error('Cannot start the emission: no frame has been prepared.');
         if (emissionOwner !== null && emissionOwner !== this) {
           throw new Error(`Cannot start the emission: the emitter is in use by session ${emissionOwner.id}.`);
         }
         emissionOwner = this;
         counters.emissionsStarted++;
-        fibre?.send(propagate(this.frame.uuid, this.frame, link, random));
+        if (offload === undefined) {
+          fibre?.send(propagate(frame.uuid, frame, link, random));
+          return;
+        }
+        const stream = random.skipNormals(frame.real.length);
+        random.skipNormals(frame.imag.length);
+        // Copies the thread takes over: the frame keeps its own symbols.
+        return offload.propagate({ frameUuid: frame.uuid, real: frame.real.slice(), imag: frame.imag.slice(), fibre: link, stream }).then(
+          (light) => {
+            // Discarded while the thread worked: that frame's light is no longer emitted.
+            if (this.frame === frame && emissionOwner === this) fibre?.send(light);
+          },
+          (error: unknown) => {
+            if (emissionOwner === this) emissionOwner = null;
+            throw new Error(`Cannot start the emission: the light was not made: ${(error as Error).message}.`);
+          },
+        );
       });
     }
 
@@ -587,6 +643,7 @@ export function createSimulatedAlice(options: SimulatedAliceOptions = {}, fibre?
         if (emissionOwner === this) emissionOwner = null;
         if (signalOwner === this) signalOwner = null;
         this.frame = null;
+        this.preparing++;
       });
     }
   }

@@ -27,7 +27,7 @@ export function propagate(
   frameUuid: string,
   symbols: { real: Float64Array; imag: Float64Array },
   fibre: FibreDescription,
-  random: RandomSource,
+  random: Pick<RandomSource, 'normals'>,
 ): Light {
   const gain = Math.sqrt(fibre.transmittance);
   const noiseVariance = fibre.transmittance * fibre.excessNoise;

@@ -10,16 +10,18 @@ export {
   type BlockToCorrect,
   type EmitterState,
   type KeyToHash,
-  type PostProcessing,
+  type LightToMake,
+  type Offload,
   type SimulatedAlice,
   type SimulatedAliceOptions,
   type SimulatedAliceSession,
+  type SymbolsToDraw,
 } from './alice-sim.ts';
 export { BOB_DEFAULTS, createSimulatedBob, type BobFrame, type SimulatedBob, type SimulatedBobOptions } from './bob-sim.ts';
 export { createDetector, type Calibration, type Detector, type DetectorConfig, type Measurement } from './detector.ts';
 export { describeFibre, propagate, type FibreConfig } from './fibre.ts';
 export { memoryFibre, type FibreDescription, type FibreInput, type FibreOutput, type Light } from './fibre-link.ts';
 export { connectFibre, FibreServer, parseFibreAddress } from './fibre-tcp.ts';
-export { createRandomSource, type RandomSource } from './gaussian-source.ts';
+export { createRandomSource, type RandomSource, type StreamPosition } from './gaussian-source.ts';
 export { verificationHash } from '../postprocessing/verification-hash.ts';
 export { SIM_DEPLOYED_PARAMETERS, SIM_SNU_PER_DAC_VARIANCE } from './deployed-names.ts';
