@@ -223,7 +223,9 @@ export function createSimulatedAlice(options: SimulatedAliceOptions = {}, fibre?
   if (!parsed.success) throw new Error(`Invalid simulated Alice options: ${z.prettifyError(parsed.error)}`);
   const config = parsed.data;
   const locked = new Set<string>(config.lockedParameters);
-  const random = createRandomSource(config.seed);
+  // Alice's symbols and the fibre's noise: separate streams of one seed (src/sim/gaussian-source.ts).
+  const random = createRandomSource('alice', config.seed);
+  const channel = createRandomSource('fibre', config.seed);
   const link = describeFibre({ distanceKm: config.distanceKm, lossDbPerKm: config.lossDbPerKm, excessNoise: config.excessNoise });
   fibre?.announce(link);
 
@@ -329,7 +331,7 @@ export function createSimulatedAlice(options: SimulatedAliceOptions = {}, fibre?
         }
         emissionOwner = this;
         counters.emissionsStarted++;
-        fibre?.send(propagate(this.frame.uuid, this.frame, link, random));
+        fibre?.send(propagate(this.frame.uuid, this.frame, link, channel));
       });
     }
 

@@ -1,8 +1,11 @@
 /**
  * Random numbers for the simulated link: a ChaCha20 keystream (RFC 8439,
  * node:crypto) keyed from `crypto.randomBytes`, or from a seed when a test
- * asks for one (the same seed gives the same stream). Gaussian samples by
- * the Box-Muller transform on 53-bit uniforms.
+ * asks for one (the same seed gives the same stream). A seeded key is
+ * SHA-256 of the seed together with the stream's role ('alice', 'bob', ...),
+ * so that one seed given to both parties still gives them independent
+ * streams: Bob's detector noise must never be a function of Alice's symbols.
+ * Gaussian samples by the Box-Muller transform on 53-bit uniforms.
  */
 import { createCipheriv, createHash, randomBytes } from 'node:crypto';
 
@@ -16,8 +19,15 @@ export interface RandomSource {
 const TWO_POW_53 = 2 ** 53;
 const TWO_PI = 2 * Math.PI;
 
-export function createRandomSource(seed?: string): RandomSource {
-  const key = seed === undefined ? randomBytes(32) : createHash('sha256').update(`qosst-sim-rng:${seed}`).digest();
+/** The key of a seeded stream; JSON keeps (role, seed) pairs apart ('a', 'b:c' vs 'a:b', 'c'). */
+function seededKey(role: string, seed: string): Buffer {
+  return createHash('sha256').update(`qosst-sim-rng:${JSON.stringify([role, seed])}`).digest();
+}
+
+/** `role` names whose stream this is (who draws from it); it separates seeded streams and is ignored without a seed. */
+export function createRandomSource(role: string, seed?: string): RandomSource {
+  if (role.length === 0) throw new RangeError('a random source needs a role');
+  const key = seed === undefined ? randomBytes(32) : seededKey(role, seed);
   const cipher = createCipheriv('chacha20', key, Buffer.alloc(16));
   /** `count` random 32-bit words (the keystream, read in the platform's byte order: any order is uniform). */
   const words = (count: number): Uint32Array => {
