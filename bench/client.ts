@@ -131,6 +131,8 @@ async function main(): Promise<void> {
       Array.from({ length: command.connections }, async () => {
         const socket = createConnection(command.port, '127.0.0.1');
         socket.setNoDelay(true);
+        // A connection the server closes or refuses fails the run with its reason instead of hanging it.
+        socket.on('error', (error) => fail(error));
         await once(socket, 'connect');
         return socket;
       }),
@@ -158,7 +160,9 @@ async function main(): Promise<void> {
   process.disconnect();
 }
 
-main().catch((error: Error) => {
+function fail(error: Error): never {
   send({ kind: 'error', message: error.stack ?? error.message });
   process.exit(1);
-});
+}
+
+main().catch(fail);

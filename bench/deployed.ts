@@ -112,12 +112,18 @@ export interface Measured extends ClientResult {
 
 class Client {
   private readonly child: ChildProcess;
+  /** Rejects when the client exits: a reply it will never send fails the run instead of hanging it. */
+  private readonly exited: Promise<never>;
   constructor() {
     this.child = fork(join(import.meta.dirname, 'client.ts'), [], { execArgv: TSX, cwd: ROOT });
+    this.exited = once(this.child, 'exit').then(([code]) => {
+      throw new Error(`bench client exited with code ${code}`);
+    });
+    this.exited.catch(() => undefined);
   }
 
   private async reply<K extends ChildMessage['kind']>(kind: K): Promise<Extract<ChildMessage, { kind: K }>> {
-    const [message] = (await once(this.child, 'message')) as [ChildMessage];
+    const [message] = (await Promise.race([once(this.child, 'message'), this.exited])) as [ChildMessage];
     if (message.kind === 'error') throw new Error(`bench client: ${message.message}`);
     if (message.kind !== kind) throw new Error(`bench client answered ${message.kind}, expected ${kind}`);
     return message as Extract<ChildMessage, { kind: K }>;
@@ -167,7 +173,8 @@ export async function benchDeployed(roundTrips: number, connections = 50, rounds
   const client = new Client();
   const servers: ServerProcess[] = [];
   try {
-    const daemon = await startServer([...command.args, '--port', '0'], dir, 'alice');
+    // The default allows 8 connections from one address; the bench's clients all come from 127.0.0.1.
+    const daemon = await startServer([...command.args, '--port', '0', '--max-connections-per-address', String(connections)], dir, 'alice');
     servers.push(daemon);
     const echo = await startServer([...TSX, join(import.meta.dirname, 'echo-server.ts')], dir, 'echo');
     servers.push(echo);

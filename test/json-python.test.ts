@@ -75,3 +75,37 @@ describe('integral floats come back as Python wrote them', () => {
     );
   });
 });
+
+describe('integral floats of a long text are looked up in it only when a value is encoded', () => {
+  // Beyond 64 KiB of text the search waits for an encoder; the padding holds no integral number.
+  const pad = `"pad": [${Array(20_000).fill('0.25').join(', ')}]`;
+
+  it('an inner container encoded on its own, before its root, still comes back as Python wrote it', () => {
+    const text = `{"a": {"xs": [1.0, 2, 0.5]}, "b": [3.0, 4], ${pad}}`;
+    const value = parsed(text) as { a: { xs: number[] }; b: number[] };
+    expect(pyStringify(value.a.xs)).toBe('[1.0, 2, 0.5]');
+    expect(pyStringify(value.b)).toBe('[3.0, 4]');
+    expect(pyStringify(value)).toBe(text);
+  });
+
+  it('a value changed after decoding keeps the forms of what still matches', () => {
+    const value = parsed(`{"xs": [1.0, 2], "k": 5.0, ${pad}}`) as { xs: number[]; k: number; pad?: number[]; extra?: number };
+    delete value.pad;
+    value.extra = 7;
+    expect(pyStringify(value)).toBe('{"xs": [1.0, 2], "k": 5.0, "extra": 7}');
+  });
+
+  it('ints stay ints', () => {
+    const text = `{"xs": [1, 2, 0.5], "k": 5, ${pad}}`;
+    expect(pyStringify(parsed(text))).toBe(text);
+  });
+
+  it('long runs of numbers get Python separators wherever their commas fall in the words read', () => {
+    fc.assert(
+      fc.property(fc.array(fc.double({ min: -1e6, max: 1e6, noNaN: true }), { minLength: 64, maxLength: 400 }), (xs) => {
+        const expected = `[${xs.map((x) => (Number.isInteger(x) ? (Object.is(x, -0) ? '-0.0' : String(x)) : Math.abs(x) < 1e-4 ? pyStringify(x) : String(x))).join(', ')}]`;
+        expect(pyStringify(xs)).toBe(expected);
+      }),
+    );
+  });
+});

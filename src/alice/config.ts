@@ -2,6 +2,7 @@
  * The daemon's configuration: a TOML file (`--config FILE`) and command-line
  * options, validated by one zod schema; the command line wins.
  */
+import { availableParallelism } from 'node:os';
 import { z } from 'zod';
 import { ConfigError, parseCommandLine, requireKeyFiles, resolveConfig, sharedFields, SHARED_OPTIONS, type OptionSpec } from '../config.ts';
 import { DEFAULT_LOSS_DB_PER_KM } from '../physics/fibre-loss.ts';
@@ -38,7 +39,12 @@ export const DEFAULT_LIMITS = {
   ban_seconds: 5,
   ban_max_seconds: 300,
   emitter_progress_seconds: 60,
+  /** Tasks a request may leave waiting for a worker thread (a content to read, a block to correct). */
+  worker_queue: 16,
 } as const;
+
+/** Worker threads by default: one per core but one (the event loop's), at least one, at most four. */
+export const DEFAULT_WORKER_THREADS = Math.max(1, Math.min(4, availableParallelism() - 1));
 
 const simSchema = z.strictObject({
   symbols: z.number().int().positive().max(MAX_SIM_SYMBOLS).default(1_000_000),
@@ -78,6 +84,8 @@ export const aliceConfigSchema = z
     emitter_wait_seconds: z.number().nonnegative().default(30),
     stop_with_parent: z.boolean().default(true),
     emitter_progress_seconds: z.number().positive().default(DEFAULT_LIMITS.emitter_progress_seconds),
+    worker_threads: z.number().int().min(0).max(64).default(DEFAULT_WORKER_THREADS),
+    worker_queue: z.number().int().min(0).default(DEFAULT_LIMITS.worker_queue),
     log_level: z.enum(LOG_LEVELS).default('info'),
     inspect: z.string().min(1).optional(),
     review_port: z.number().int().min(0).max(65535).optional(),
@@ -111,6 +119,8 @@ const OPTIONS: Record<string, OptionSpec> = {
   'emitter-wait-seconds': { type: 'string', key: 'emitter_wait_seconds', number: true },
   'no-stop-with-parent': { type: 'boolean', key: 'stop_with_parent', sets: false },
   'emitter-progress-seconds': { type: 'string', key: 'emitter_progress_seconds', number: true },
+  'worker-threads': { type: 'string', key: 'worker_threads', number: true },
+  'worker-queue': { type: 'string', key: 'worker_queue', number: true },
   inspect: { type: 'string', key: 'inspect' },
   'review-port': { type: 'string', key: 'review_port', number: true },
   'sim-symbols': { type: 'string', key: 'sim.symbols', number: true },
@@ -162,6 +172,13 @@ Limits (each logged when it fires)
   --max-connections N         connections at once (default ${DEFAULT_LIMITS.max_connections})
   --max-connections-per-address N
                               connections at once from one address (default ${DEFAULT_LIMITS.max_connections_per_address})
+  --worker-threads N          threads that read large contents, write large answers, correct
+                              EC blocks and hash keys (simulated emitter) off the event loop
+                              (default ${DEFAULT_WORKER_THREADS} here: the cores but one, 1 to 4; 0: all on the loop)
+  --worker-queue N            tasks a request may leave waiting for a thread; beyond it the
+                              request is refused as busy: INVALID_CONTENT for a content,
+                              EC_BLOCK_ERROR for a block, PA_ERROR for an amplification
+                              (default ${DEFAULT_LIMITS.worker_queue})
 
 Authentication
   --auth ALG                  none | ed25519 | falcon512 (default none)

@@ -14,6 +14,7 @@ import { aliceConfigSchema, type AliceConfig, type AliceConfigInput } from './co
 import { AliceServer, type AliceServerOptions, type SessionObserver } from './server.ts';
 import { withFinalKeyHook } from '../keys/alice-final-key.ts';
 import { startKeyService } from '../keys/service.ts';
+import { WorkerPool } from './worker-pool.ts';
 
 export interface StartAliceOptions {
   /** The daemon's settings, with the keys of its TOML file (`port: 0` picks a free port); absent keys take their defaults. */
@@ -43,6 +44,8 @@ export interface AliceDaemon {
   kmePort?: number;
   server: AliceServer;
   backend: AliceBackend;
+  /** The worker threads (internal, as `server`: for tests and diagnostics). */
+  pool: WorkerPool;
   /** Stops accepting, closes every session (emission stopped), closes the backend, the review page, the key API and store. */
   close(): Promise<void>;
 }
@@ -66,7 +69,8 @@ function fanOut(observers: readonly (Partial<SessionObserver> | undefined)[]): S
   };
 }
 
-export function simulatedBackend(config: AliceConfig, fibre?: FibreInput): SimulatedAlice {
+/** `pool`: where the simulated emitter corrects its EC blocks and hashes its keys (on the event loop without one). */
+export function simulatedBackend(config: AliceConfig, fibre?: FibreInput, pool?: WorkerPool): SimulatedAlice {
   const { sim } = config;
   return createSimulatedAlice(
     {
@@ -82,6 +86,10 @@ export function simulatedBackend(config: AliceConfig, fibre?: FibreInput): Simul
       serialNumber: config.serial_number,
     },
     fibre,
+    pool && {
+      correctBlock: (block) => pool.run('correctBlock', block, { transfer: [block.x.buffer, block.syndrome.buffer, block.sideInformation.buffer] as ArrayBuffer[] }),
+      hashKey: (key) => pool.run('hashKey', key, { transfer: [key.key.buffer, key.diagonal.buffer] as ArrayBuffer[] }),
+    },
   );
 }
 
@@ -111,7 +119,8 @@ export async function startAlice(options: StartAliceOptions = {}): Promise<Alice
           await review?.close();
           throw error;
         });
-  const backend = options.backend ?? simulatedBackend(config, options.fibre ?? fibreServer);
+  const pool = new WorkerPool({ size: config.worker_threads, queueLimit: config.worker_queue, log });
+  const backend = options.backend ?? simulatedBackend(config, options.fibre ?? fibreServer, pool);
   const server = new AliceServer({
     host: config.host,
     port: config.port,
@@ -120,6 +129,7 @@ export async function startAlice(options: StartAliceOptions = {}): Promise<Alice
     serialNumber: config.serial_number,
     versions: config.versions,
     emitterWaitMs: config.emitter_wait_seconds * 1000,
+    pool,
     limits: {
       maxContentLengthUnidentified: Math.min(config.max_content_length_unidentified, config.max_content_length),
       readAheadBytes: config.max_read_ahead_bytes,
@@ -145,6 +155,7 @@ export async function startAlice(options: StartAliceOptions = {}): Promise<Alice
     inspect: options.inspect,
   });
   const bound = await server.listen().catch(async (error: unknown) => {
+    await pool.close();
     await fibreServer?.close();
     await review?.close();
     await keys?.close();
@@ -158,8 +169,10 @@ export async function startAlice(options: StartAliceOptions = {}): Promise<Alice
     kmePort: keys?.kmePort,
     server,
     backend,
+    pool,
     close: async () => {
       await server.close();
+      await pool.close();
       await fibreServer?.close();
       await review?.close();
       await keys?.close();

@@ -6,7 +6,7 @@
 import type { Authenticator } from './auth/authenticator.ts';
 import { newChallenge } from './challenge.ts';
 import { Code, describeCode } from './codes.ts';
-import { encodeFrame, frameDigest, type Decoded, type HeaderOrder, type Message, type RawFrame } from './frame.ts';
+import { encodeFrame, frameDigest, signFrame, type Decoded, type HeaderOrder, type Message, type OutgoingMessage, type RawFrame, type UnsignedFrame } from './frame.ts';
 
 export type Role = 'alice' | 'bob';
 
@@ -76,9 +76,20 @@ export class Channel {
     return frame;
   }
 
-  open(decoded: Decoded): Inbound {
-    if (!decoded.ok && decoded.frame === undefined) return { kind: 'fatal', reason: decoded.reason };
-    const frame = decoded.ok ? decoded.frame : decoded.frame!;
+  /**
+   * As seal, with the frame's bytes made elsewhere (a worker): the chain
+   * advances now, the signature is added when the bytes come back. Nothing
+   * else may be sealed on this channel meanwhile.
+   */
+  async sealWith(code: number, content: object | null, encode: (msg: OutgoingMessage, signatureLength: number, order: HeaderOrder) => Promise<UnsignedFrame>): Promise<Buffer> {
+    const nextChallenge = newChallenge();
+    const msg = { code, content, challenge: this.chain.peer, nextChallenge };
+    this.chain.issue(nextChallenge);
+    return signFrame(await encode(msg, this.auth.signatureLength, this.options.headerOrder ?? 'deployed'), this.auth);
+  }
+
+  /** The part of open that needs no content: echo the next challenge, check the signature and the challenge. */
+  authenticate(frame: RawFrame): Extract<Inbound, { kind: 'authentication-failure' }> | null {
     const { header } = frame;
     // Even the answer to a bad frame echoes its next challenge, so that an honest peer can read it.
     this.chain.peer = header.next_challenge;
@@ -89,7 +100,16 @@ export class Channel {
       const reason = `${describeCode(header.code)}: challenge ${JSON.stringify(header.challenge)} is not the one issued`;
       return { kind: 'authentication-failure', code: header.code, reason };
     }
+    return null;
+  }
+
+  open(decoded: Decoded): Inbound {
+    if (!decoded.ok && decoded.frame === undefined) return { kind: 'fatal', reason: decoded.reason };
+    const frame = decoded.ok ? decoded.frame : decoded.frame!;
+    const failure = this.authenticate(frame);
+    if (failure !== null) return failure;
     if (decoded.ok) return { kind: 'message', message: decoded.message, frame };
+    const { header } = frame;
     if (decoded.error === 'UNKOWN_CODE') return { kind: 'unknown-code', code: header.code, frame };
     return { kind: 'invalid-frame', code: header.code, reason: decoded.reason, frame };
   }

@@ -9,7 +9,8 @@
 import { createHash, hash } from 'node:crypto';
 import type { Authenticator } from './auth/authenticator.ts';
 import { codeName, type MessageName } from './codes.ts';
-import { isJsonObject, parseJsonBytes, pyStringify, type JsonObject } from './json.ts';
+import { isAscii } from 'node:buffer';
+import { isJsonObject, parseJsonBytes, pyString, pyStringify, type JsonObject, type ParseResult } from './json.ts';
 
 export type HeaderOrder = 'deployed' | 'spec';
 
@@ -57,6 +58,9 @@ export type Decoded =
       frame?: RawFrame;
     };
 
+/** A frame cut out of the stream, its content not read yet; or why the stream cannot go on. */
+export type Delimited = { ok: true; frame: RawFrame } | { ok: false; error: 'FRAME_ERROR'; reason: string; fatal: true };
+
 /** SHA-256 over the header and content bytes exactly as they are on the wire. */
 export function frameDigest(headerBytes: Uint8Array, contentBytes: Uint8Array): Buffer {
   // Received frames usually sit in one chunk, header then content: one view, one call.
@@ -74,30 +78,60 @@ export interface OutgoingMessage {
   nextChallenge: string;
 }
 
+/** A frame with room left for its signature, and the digest to sign: everything of encodeFrame that needs no key (a worker may do it). */
+export interface UnsignedFrame {
+  frame: Buffer;
+  digest: Buffer;
+}
+
+/**
+ * Python JSON is ASCII (`ensure_ascii`), so its length in characters is its
+ * length in bytes and it is written as latin1; the header is written in its
+ * one shape.
+ */
+export function encodeUnsigned(msg: OutgoingMessage, signatureLength: number, order: HeaderOrder = 'deployed'): UnsignedFrame {
+  const content = msg.content == null ? '' : pyStringify(msg.content);
+  const contentLength = content.length;
+  const header = `{"code": ${pyStringify(msg.code)}, "content_length": ${contentLength}, "challenge": ${pyString(msg.challenge)}, "next_challenge": ${pyString(msg.nextChallenge)}}`;
+  const headerLength = header.length;
+  if (headerLength > 0xffff) throw new RangeError(`header of ${headerLength} bytes exceeds 65535`);
+  const out = Buffer.allocUnsafe(4 + signatureLength + headerLength + contentLength);
+  out.writeUInt16BE(order === 'deployed' ? headerLength : signatureLength, 0);
+  out.writeUInt16BE(order === 'deployed' ? signatureLength : headerLength, 2);
+  const headerAt = 4 + signatureLength;
+  out.write(header, headerAt, 'latin1');
+  if (contentLength > 0) out.write(content, headerAt + headerLength, 'latin1');
+  return { frame: out, digest: hash('sha256', out.subarray(headerAt), 'buffer') };
+}
+
+/** Signs the digest of an unsigned frame into its signature's place. */
+export function signFrame({ frame, digest }: UnsignedFrame, auth: Authenticator): Buffer {
+  const signature = auth.sign(digest);
+  if (signature.length !== auth.signatureLength) throw new Error(`${auth.algorithm} signature is ${signature.length} bytes, expected ${auth.signatureLength}`);
+  frame.set(signature, 4);
+  return frame;
+}
+
 /** Encodes and signs one frame into a single buffer. */
 export function encodeFrame(msg: OutgoingMessage, auth: Authenticator, order: HeaderOrder = 'deployed'): Buffer {
-  const content = msg.content == null ? '' : pyStringify(msg.content);
-  const contentLength = content.length === 0 ? 0 : Buffer.byteLength(content);
-  const header = pyStringify({
-    code: msg.code,
-    content_length: contentLength,
-    challenge: msg.challenge,
-    next_challenge: msg.nextChallenge,
-  });
-  const headerLength = Buffer.byteLength(header);
-  const sigLength = auth.signatureLength;
-  if (headerLength > 0xffff) throw new RangeError(`header of ${headerLength} bytes exceeds 65535`);
-  const out = Buffer.allocUnsafe(4 + sigLength + headerLength + contentLength);
-  out.writeUInt16BE(order === 'deployed' ? headerLength : sigLength, 0);
-  out.writeUInt16BE(order === 'deployed' ? sigLength : headerLength, 2);
-  const headerAt = 4 + sigLength;
-  out.write(header, headerAt, 'utf8');
-  if (contentLength > 0) out.write(content, headerAt + headerLength, 'utf8');
-  const digest = hash('sha256', out.subarray(headerAt), 'buffer');
-  const signature = auth.sign(digest);
-  if (signature.length !== sigLength) throw new Error(`${auth.algorithm} signature is ${signature.length} bytes, expected ${sigLength}`);
-  out.set(signature, 4);
-  return out;
+  return signFrame(encodeUnsigned(msg, auth.signatureLength, order), auth);
+}
+
+/**
+ * A header is read, never written back: when JSON.parse reads it (the
+ * usual case), nothing else is needed (its checks below refuse an integer
+ * that JSON.parse would round). Anything else goes the way of every JSON
+ * text, which says why it is refused.
+ */
+function parseHeader(bytes: Buffer): ParseResult {
+  if (isAscii(bytes)) {
+    try {
+      return { ok: true, value: JSON.parse(bytes.toString('latin1')) as JsonObject };
+    } catch {
+      // Python's bare NaN and Infinity, or invalid: as any other text.
+    }
+  }
+  return parseJsonBytes(bytes);
 }
 
 const HEADER_KEYS = ['code', 'content_length', 'challenge', 'next_challenge'] as const;
@@ -150,15 +184,20 @@ export class FrameDecoder {
   }
 
   push(chunk: Buffer): Decoded[] {
+    return this.delimit(chunk).map((d) => (d.ok ? interpret(d.frame) : d));
+  }
+
+  /** As push, without reading the contents: a caller may read a large one elsewhere (interpret, interpretContent). */
+  delimit(chunk: Buffer): Delimited[] {
     if (this.failed || chunk.length === 0) return [];
     this.chunks.push(chunk);
     this.buffered += chunk.length;
-    const out: Decoded[] = [];
+    const out: Delimited[] = [];
     for (;;) {
       const next = this.step();
       if (next === null) return out;
       out.push(next);
-      if (!next.ok && next.fatal) {
+      if (!next.ok) {
         this.fail();
         return out;
       }
@@ -180,7 +219,7 @@ export class FrameDecoder {
     this.buffered = 0;
   }
 
-  private step(): Decoded | null {
+  private step(): Delimited | null {
     if (this.sigLength < 0) {
       if (this.buffered < 4) return null;
       const fixed = this.take(4);
@@ -193,7 +232,7 @@ export class FrameDecoder {
       if (this.buffered < this.sigLength + this.headerLength) return null;
       const signature = this.take(this.sigLength);
       const headerBytes = this.take(this.headerLength);
-      const parsed = parseJsonBytes(headerBytes);
+      const parsed = parseHeader(headerBytes);
       const header = parsed.ok ? checkHeader(parsed.value) : `header ${parsed.reason}`;
       if (typeof header === 'string') return { ok: false, error: 'FRAME_ERROR', reason: header, fatal: true };
       if (header.content_length > this.maxContentLength) {
@@ -207,7 +246,7 @@ export class FrameDecoder {
     const frame: RawFrame = { ...this.pending, contentBytes: this.take(header.content_length) };
     this.pending = null;
     this.sigLength = -1;
-    return interpret(frame);
+    return { ok: true, frame };
   }
 
   /** Removes n buffered bytes; zero-copy when they sit in one chunk. */
@@ -243,17 +282,24 @@ export class FrameDecoder {
   }
 }
 
+export type InterpretedContent =
+  | { ok: true; name: MessageName; content: JsonObject | null }
+  | { ok: false; error: FrameErrorName; reason: string };
+
+/** A frame's code and content bytes as a message: known code, content an object or absent. */
+export function interpretContent(code: number, contentBytes: Uint8Array): InterpretedContent {
+  const name = codeName(code);
+  if (name === undefined) return { ok: false, error: 'UNKOWN_CODE', reason: `code ${code} is not a QOSST code` };
+  if (contentBytes.length === 0) return { ok: true, name, content: null };
+  const parsed = parseJsonBytes(contentBytes);
+  if (!parsed.ok) return { ok: false, error: 'FRAME_ERROR', reason: `content is ${parsed.reason}` };
+  if (!isJsonObject(parsed.value)) return { ok: false, error: 'FRAME_ERROR', reason: 'content is not a JSON object' };
+  return { ok: true, name, content: parsed.value };
+}
+
 /** Turns a delimited frame into a message: known code, content an object or absent. */
 export function interpret(frame: RawFrame): Decoded {
-  const name = codeName(frame.header.code);
-  if (name === undefined) {
-    return { ok: false, error: 'UNKOWN_CODE', reason: `code ${frame.header.code} is not a QOSST code`, fatal: false, frame };
-  }
-  if (frame.contentBytes.length === 0) return { ok: true, frame, message: { code: frame.header.code, name, content: null } };
-  const parsed = parseJsonBytes(frame.contentBytes);
-  if (!parsed.ok) return { ok: false, error: 'FRAME_ERROR', reason: `content is ${parsed.reason}`, fatal: false, frame };
-  if (!isJsonObject(parsed.value)) {
-    return { ok: false, error: 'FRAME_ERROR', reason: 'content is not a JSON object', fatal: false, frame };
-  }
-  return { ok: true, frame, message: { code: frame.header.code, name, content: parsed.value } };
+  const read = interpretContent(frame.header.code, frame.contentBytes);
+  if (!read.ok) return { ok: false, error: read.error, reason: read.reason, fatal: false, frame };
+  return { ok: true, frame, message: { code: frame.header.code, name: read.name, content: read.content } };
 }

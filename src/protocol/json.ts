@@ -158,40 +158,68 @@ function parseSlow(text: string, tokens: Map<string, number>, integralFloats: bo
 export type ParseResult = { ok: true; value: JsonValue } | { ok: false; reason: string };
 
 /**
- * Whether a value `JSON.parse` made may differ from what Python reads in
- * the same text: it holds an integer beyond 2^53 (an int literal rounded,
- * or a float such as 1e+16, which the slow path reads alike), or an
- * integral number (written `2` or `2.0`: only the text can tell). A walk
- * over the parsed numbers costs far less than a regular expression over the
- * text of a million symbols.
+ * Where an integral float may hide: a long text that `JSON.parse` read
+ * without loss, whose integral numbers could each have been written `2` or
+ * `2.0`. Only an encoder needs to know which (to write the value back as
+ * Python wrote it), so the text is searched, and parsed again with the
+ * number hook, only when a value from it is encoded (`floatsOf`): decoding
+ * a million symbols among which one is 0 pays nothing for it, nor for a
+ * `0.0` among them (the number hook over 40 MB takes seconds).
  */
-function needsSlowPath(value: unknown, text: string): boolean {
-  let integral = false;
-  /** True for an integer beyond 2^53. */
-  const unsafe = (x: number): boolean => {
-    if (!Number.isInteger(x)) return false;
-    if (!Number.isSafeInteger(x)) return true;
-    integral = true;
-    return false;
-  };
-  // A loop over an explicit stack, not recursion: JSON.parse accepts nesting far deeper than the call stack.
+interface Source {
+  text: string;
+  root: object;
+}
+const UNRESOLVED = new WeakMap<object, Source>();
+/**
+ * Below this length the text is searched at once: a few substring
+ * searches of a short text cost less than remembering it (a WeakMap entry
+ * per container, which the garbage collector pays for too).
+ */
+const SEARCH_LATER_FROM = 1 << 16;
+
+const enum Numbers {
+  /** Nothing Python would read differently. */
+  Plain,
+  /** Integral numbers: written as ints or as floats, only the text can tell. */
+  Integral,
+  /** An integer beyond 2^53 (rounded by JSON.parse, or a float such as 1e+16, which the slow path reads alike). */
+  Unsafe,
+}
+
+/**
+ * What a value `JSON.parse` made holds, and its containers (pushed on
+ * `containers`). A walk over the parsed numbers costs far less than any
+ * search of the text of a million symbols. A loop over an explicit stack,
+ * not recursion: JSON.parse accepts nesting far deeper than the call stack.
+ */
+function classify(value: unknown, containers: object[]): Numbers {
+  let found = Numbers.Plain;
   const pending: unknown[] = [value];
   while (pending.length > 0) {
     const v = pending.pop();
     if (typeof v === 'number') {
-      if (unsafe(v)) return true;
+      if (Number.isInteger(v)) {
+        if (!Number.isSafeInteger(v)) return Numbers.Unsafe;
+        found = Numbers.Integral;
+      }
     } else if (Array.isArray(v)) {
+      containers.push(v);
       for (let i = 0; i < v.length; i++) {
         const x: unknown = v[i];
         if (typeof x === 'number') {
-          if (unsafe(x)) return true;
+          if (Number.isInteger(x)) {
+            if (!Number.isSafeInteger(x)) return Numbers.Unsafe;
+            found = Numbers.Integral;
+          }
         } else if (typeof x === 'object' && x !== null) pending.push(x);
       }
     } else if (typeof v === 'object' && v !== null) {
+      containers.push(v);
       for (const key in v) pending.push((v as Record<string, unknown>)[key]);
     }
   }
-  return integral && mayHoldIntegralFloat(text);
+  return found;
 }
 
 /** Parses JSON text as Python's `json.loads` does (with `NaN`, `Infinity`, `-Infinity`); never throws. */
@@ -204,11 +232,53 @@ export function parseJsonText(text: string): ParseResult {
     if (!mayHoldNonFinite(text)) return { ok: false, reason: `not valid JSON (${(err as Error).message})` };
     return parseRewritten(text);
   }
-  if (!needsSlowPath(value, text)) return { ok: true, value };
+  const containers: object[] = [];
+  const numbers = classify(value, containers);
+  if (numbers === Numbers.Plain) return { ok: true, value };
+  if (numbers === Numbers.Integral) {
+    if (text.length >= SEARCH_LATER_FROM && containers.length > 0) {
+      const source: Source = { text, root: containers[0]! };
+      for (const c of containers) UNRESOLVED.set(c, source);
+      return { ok: true, value };
+    }
+    if (!mayHoldIntegralFloat(text)) return { ok: true, value };
+  }
   try {
     return { ok: true, value: parseSlow(text, new Map(), mayHoldIntegralFloat(text)) };
   } catch (err) {
     return { ok: false, reason: `not valid JSON (${(err as Error).message})` };
+  }
+}
+
+/**
+ * The integral floats of a container decoded by `parseJsonText`. The first
+ * time a container of a text is encoded, the text tells: the slow path
+ * parses it again and its annotations are copied, container by container,
+ * onto the value first decoded (by key and index, so that a value changed
+ * since keeps what still matches).
+ */
+function floatsOf(container: object): Set<string | number> | undefined {
+  const source = UNRESOLVED.get(container);
+  if (source !== undefined && source.text !== '') {
+    const { text, root } = source;
+    source.text = '';
+    if (mayHoldIntegralFloat(text)) copyFloats(root, parseSlow(text, new Map(), true) as object);
+  }
+  return INTEGRAL_FLOATS.get(container);
+}
+
+function copyFloats(to: object, from: object): void {
+  const pending: [object, object][] = [[to, from]];
+  while (pending.length > 0) {
+    const [a, b] = pending.pop()!;
+    const floats = INTEGRAL_FLOATS.get(b);
+    if (floats) INTEGRAL_FLOATS.set(a, floats);
+    const pair = (x: unknown, y: unknown) => {
+      if (typeof x === 'object' && x !== null && typeof y === 'object' && y !== null) pending.push([x, y]);
+    };
+    if (Array.isArray(b)) {
+      if (Array.isArray(a)) for (let i = 0; i < b.length; i++) pair(a[i], b[i]);
+    } else for (const key of Object.keys(b)) pair((a as Record<string, unknown>)[key], (b as Record<string, unknown>)[key]);
   }
 }
 
@@ -273,7 +343,8 @@ function escapeNonAscii(quoted: string): string {
   return out.toString('latin1');
 }
 
-function pyString(s: string): string {
+/** A string as Python's `json.dumps` writes it. */
+export function pyString(s: string): string {
   const quoted = JSON.stringify(s);
   return HAS_NON_ASCII.test(quoted) ? escapeNonAscii(quoted) : quoted;
 }
@@ -305,24 +376,50 @@ function nativeForm(x: number): boolean {
 
 const COMMA = 0x2c;
 const SPACE = 0x20;
+const COMMAS = 0x2c2c2c2c;
 
 /**
  * A run of numbers JSON.stringify writes as Python does, without its
  * brackets and with Python's `", "` separator. Numbers hold no comma, so
  * the output's length is known: one pass into a buffer, no intermediate
- * copy (a long run is a million symbols).
+ * copy (a long run is a million symbols). The pass reads four bytes at a
+ * time and copies a word holding no comma whole (about four in five; a
+ * number is some twenty characters): a byte loop took as long as a third of
+ * the JSON.stringify before it.
  */
 function stringifyRun(values: readonly unknown[]): string {
   const text = JSON.stringify(values);
   if (values.length < 64) return text.slice(1, -1).replaceAll(',', ', ');
-  const out = Buffer.allocUnsafe(text.length - 2 + values.length - 1);
+  const n = text.length - 2;
+  const src = Buffer.allocUnsafeSlow(n + 4);
+  src.write(text.slice(1, -1), 0, 'latin1');
+  const input = new DataView(src.buffer, src.byteOffset, src.length);
+  const out = Buffer.allocUnsafeSlow(n + values.length - 1 + 4);
+  const view = new DataView(out.buffer, out.byteOffset, out.length);
   let j = 0;
-  for (let i = 1, end = text.length - 1; i < end; i++) {
-    const c = text.charCodeAt(i);
+  const whole = n >> 2;
+  let w = 0;
+  for (; w < whole; w++) {
+    const v = input.getUint32(w * 4, true);
+    // A zero byte in v ^ COMMAS is a comma in v (the classic "has a zero byte" test: exact for whether, not where).
+    const x = v ^ COMMAS;
+    if (((x - 0x01010101) & ~x & 0x80808080) === 0) {
+      view.setUint32(j, v, true);
+      j += 4;
+      continue;
+    }
+    for (let b = 0; b < 32; b += 8) {
+      const c = (v >>> b) & 0xff;
+      out[j++] = c;
+      if (c === COMMA) out[j++] = SPACE;
+    }
+  }
+  for (let i = w * 4; i < n; i++) {
+    const c = src[i]!;
     out[j++] = c;
     if (c === COMMA) out[j++] = SPACE;
   }
-  return out.toString('latin1');
+  return out.toString('latin1', 0, j);
 }
 
 /**
@@ -367,7 +464,7 @@ function pyValue(value: unknown, float: boolean): string {
       return value ? 'true' : 'false';
     case 'object': {
       if (value === null) return 'null';
-      const floats = INTEGRAL_FLOATS.get(value);
+      const floats = floatsOf(value);
       if (Array.isArray(value))
         return pyNumberArray(value, floats) ?? `[${value.map((v, i) => pyValue(v, floats?.has(i) === true)).join(', ')}]`;
       const parts: string[] = [];

@@ -27,7 +27,7 @@ import { channelModel } from '../postprocessing/channel-model.ts';
 import { keptReals } from '../postprocessing/kept-reals.ts';
 import { parseCodeId, buildCode } from '../postprocessing/ldpc-code.ts';
 import type { Dimension, LinearGaussianModel } from '../postprocessing/multidimensional.ts';
-import { aliceBlock } from '../postprocessing/reconciliation.ts';
+import { aliceBlock, type AliceBlock } from '../postprocessing/reconciliation.ts';
 import { toeplitzDiagonal, toeplitzHash } from '../postprocessing/toeplitz.ts';
 import { packBits, verificationHash } from '../postprocessing/verification-hash.ts';
 import { finalKeyLength } from '../protocol/pa-request.ts';
@@ -209,7 +209,7 @@ const sameUuid = (a: string, b: string) => a.toLowerCase() === b.toLowerCase();
  * machine's effects); a failure is still a rejected promise, never a throw,
  * as a real backend's asynchronous failure would be.
  */
-function settled<T>(answer: () => T): Awaitable<T> {
+function settled<T>(answer: () => Awaitable<T>): Awaitable<T> {
   try {
     return answer();
   } catch (error) {
@@ -217,8 +217,42 @@ function settled<T>(answer: () => T): Awaitable<T> {
   }
 }
 
-/** `fibre`: where the emitted light goes; without one it is lost (nobody is listening). */
-export function createSimulatedAlice(options: SimulatedAliceOptions = {}, fibre?: FibreInput): SimulatedAlice {
+/** One EC block to correct, in buffers a worker thread can take over (src/alice/offload-tasks.ts). */
+export interface BlockToCorrect {
+  codeId: string;
+  dimension: Dimension;
+  x: Float64Array;
+  syndrome: Uint8Array;
+  sideInformation: Float64Array;
+  model: LinearGaussianModel;
+}
+
+/** Privacy amplification's hash of the reconciled key (src/postprocessing/toeplitz.ts), in buffers a thread can take over. */
+export interface KeyToHash {
+  key: Uint8Array;
+  diagonal: Uint8Array;
+  outputLength: number;
+  subblockLength: number;
+}
+
+/**
+ * Where the heavy post-processing runs (Alice's worker threads): each may
+ * refuse or fail, and the block is then an EC_BLOCK_ERROR, the
+ * amplification a PA_ERROR.
+ */
+export interface PostProcessing {
+  /** About 0.5 s for a block of 2^16 bits. */
+  correctBlock(block: BlockToCorrect): Promise<AliceBlock>;
+  /** About 0.3 s for five such blocks. */
+  hashKey(key: KeyToHash): Promise<Uint8Array>;
+}
+
+/**
+ * `fibre`: where the emitted light goes; without one it is lost (nobody is
+ * listening). `offload`: where EC blocks are decoded and the key hashed; on
+ * the event loop without one.
+ */
+export function createSimulatedAlice(options: SimulatedAliceOptions = {}, fibre?: FibreInput, offload?: PostProcessing): SimulatedAlice {
   const parsed = optionsSchema.safeParse(options);
   if (!parsed.success) throw new Error(`Invalid simulated Alice options: ${z.prettifyError(parsed.error)}`);
   const config = parsed.data;
@@ -415,7 +449,7 @@ export function createSimulatedAlice(options: SimulatedAliceOptions = {}, fibre?
      * block is acknowledged and adds nothing.
      */
     ecBlock({ syndrome, side_information: sideInformation }: ContentOf<'EC_BLOCK'>): Awaitable<Verdict> {
-      return settled(() => {
+      return settled((): Awaitable<Verdict> => {
         if (syndrome.length === 0) return { ok: false, message: 'Wrong syndrome length.' };
         const frame = this.requireFrame();
         const r = frame.reconciliation;
@@ -426,10 +460,20 @@ export function createSimulatedAlice(options: SimulatedAliceOptions = {}, fibre?
         if (sideInformation === undefined) return { ok: false, message: 'A block of a code needs its side_information.' };
         if (!syndrome.every((b) => b === 0 || b === 1)) return { ok: false, message: 'The syndrome must be bits.' };
         if (!sideInformation.every(Number.isFinite)) return { ok: false, message: 'The side information must be finite numbers.' };
-        const result = aliceBlock(r.codeId, r.dimension, r.reals.subarray(start, start + r.n), { syndrome: Uint8Array.from(syndrome), sideInformation }, r.model);
-        if (!result.ok) return { ok: false, message: result.error };
-        frame.corrected.push(result.bits);
-        return { ok: true };
+        const block = { codeId: r.codeId, dimension: r.dimension, syndrome: Uint8Array.from(syndrome), model: r.model };
+        const done = (result: AliceBlock): Verdict => {
+          // The frame may have been discarded or reconciled anew while a thread worked.
+          if (frame.reconciliation !== r) return { ok: false, message: 'The reconciliation was restarted.' };
+          if (!result.ok) return { ok: false, message: result.error };
+          frame.corrected.push(result.bits);
+          return { ok: true };
+        };
+        if (offload === undefined) return done(aliceBlock(block.codeId, block.dimension, r.reals.subarray(start, start + r.n), { syndrome: block.syndrome, sideInformation }, r.model));
+        // Copies the thread takes over: the frame keeps its own reals.
+        return offload.correctBlock({ ...block, x: r.reals.slice(start, start + r.n), sideInformation: Float64Array.from(sideInformation) }).then(done, (error: unknown): Verdict => ({
+          ok: false,
+          message: `Block ${index} not corrected: ${(error as Error).message}.`,
+        }));
       });
     }
 
@@ -447,7 +491,7 @@ export function createSimulatedAlice(options: SimulatedAliceOptions = {}, fibre?
     }
 
     privacyAmplification(parameters: ContentOf<'PA_REQUEST'>): Awaitable<Verdict> {
-      return settled(() => {
+      return settled((): Awaitable<Verdict> => {
         const frame = this.requireFrame();
         if (frame.reconciliation === undefined) return this.checkExamplePrivacyAmplification(parameters);
         const key = concatenate(frame.corrected);
@@ -463,10 +507,16 @@ export function createSimulatedAlice(options: SimulatedAliceOptions = {}, fibre?
           return { ok: false, message: `Invalid seed: ${(error as Error).message}.` };
         }
         const subblock = 'subblock_length' in parameters ? Math.max(Math.min(parameters.subblock_length, n), Math.min(n, MIN_SUBBLOCK_BITS)) : n;
-        const bits = toeplitzHash(key, diagonal, m, subblock);
-        frame.finalKey = packBits(bits.subarray(0, m - (m % 8)));
-        counters.keyBits += m;
-        return { ok: true };
+        const done = (bits: Uint8Array): Verdict => {
+          frame.finalKey = packBits(bits.subarray(0, m - (m % 8)));
+          counters.keyBits += m;
+          return { ok: true };
+        };
+        if (offload === undefined) return done(toeplitzHash(key, diagonal, m, subblock));
+        return offload.hashKey({ key, diagonal, outputLength: m, subblockLength: subblock }).then(done, (error: unknown): Verdict => ({
+          ok: false,
+          message: `Privacy amplification not done: ${(error as Error).message}.`,
+        }));
       });
     }
 

@@ -7,7 +7,10 @@
 export {
   createSimulatedAlice,
   type AliceFrame,
+  type BlockToCorrect,
   type EmitterState,
+  type KeyToHash,
+  type PostProcessing,
   type SimulatedAlice,
   type SimulatedAliceOptions,
   type SimulatedAliceSession,

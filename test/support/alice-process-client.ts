@@ -12,6 +12,9 @@ export class AliceProcess {
 
   port = 0;
 
+  /** The simulated emitter's fibre, served over TCP. */
+  fibrePort = 0;
+
   private constructor(private readonly child: ChildProcess) {
     let rest = '';
     child.stdout!.on('data', (chunk: Buffer) => {
@@ -29,8 +32,9 @@ export class AliceProcess {
     const [message] = (await Promise.race([
       once(child, 'message'),
       once(child, 'exit').then(([code]) => Promise.reject(new Error(`the daemon exited with ${code} before listening`))),
-    ])) as [{ type: string; port: number }];
+    ])) as [{ type: string; port: number; fibrePort: number }];
     alice.port = message.port;
+    alice.fibrePort = message.fibrePort;
     return alice;
   }
 

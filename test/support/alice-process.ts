@@ -22,6 +22,8 @@ export interface DaemonStats {
   /** The daemon's own count of buffered incoming bytes (the budget). */
   bufferedBytes: number;
   connections: number;
+  /** Worker threads started so far (each on first use). */
+  workerThreads: number;
 }
 
 export type Request = { type: 'stats'; gc?: boolean } | { type: 'reset' };
@@ -49,10 +51,11 @@ process.on('message', (request: Request) => {
     delayP99Ms: delay.percentile(99) / 1e6,
     bufferedBytes: daemon.server.bufferedBytes,
     connections: daemon.server.sessions.size,
+    workerThreads: daemon.pool.running,
   };
   process.send!({ type: 'stats', stats });
 });
 process.on('disconnect', () => {
   void daemon.close().finally(() => process.exit(0));
 });
-process.send!({ type: 'listening', port: daemon.port });
+process.send!({ type: 'listening', port: daemon.port, fibrePort: daemon.fibrePort });
