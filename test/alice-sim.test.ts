@@ -32,13 +32,19 @@ async function prepared(alice: SimulatedAlice, id = 's1', uuid = UUID): Promise<
 
 describe('the random source', () => {
   it('is a fresh CSPRNG stream unless seeded; a seed gives the same stream', () => {
-    expect(createRandomSource().normals(100, 1)).not.toEqual(createRandomSource().normals(100, 1));
-    expect(createRandomSource('s').normals(100, 1)).toEqual(createRandomSource('s').normals(100, 1));
-    expect(createRandomSource('s').normals(100, 1)).not.toEqual(createRandomSource('t').normals(100, 1));
+    expect(createRandomSource('test').normals(100, 1)).not.toEqual(createRandomSource('test').normals(100, 1));
+    expect(createRandomSource('test', 's').normals(100, 1)).toEqual(createRandomSource('test', 's').normals(100, 1));
+    expect(createRandomSource('test', 's').normals(100, 1)).not.toEqual(createRandomSource('test', 't').normals(100, 1));
+  });
+
+  it('separates the roles of one seed: different streams, and not a role/seed concatenation', () => {
+    expect(createRandomSource('alice', 's').normals(100, 1)).not.toEqual(createRandomSource('bob', 's').normals(100, 1));
+    expect(createRandomSource('a', 'b:c').normals(100, 1)).not.toEqual(createRandomSource('a:b', 'c').normals(100, 1));
+    expect(() => createRandomSource('', 's')).toThrow(RangeError);
   });
 
   it('draws centred Gaussian samples of the variance asked for', () => {
-    const xs = createRandomSource('variance').normals(100_001, 4);
+    const xs = createRandomSource('test', 'variance').normals(100_001, 4);
     expect(xs).toHaveLength(100_001);
     // Standard error of a sample variance: sqrt(2/n)·4 = 0.018.
     expect(Math.abs(sampleVariance(xs) - 4)).toBeLessThan(0.1);
@@ -46,7 +52,7 @@ describe('the random source', () => {
   });
 
   it('draws uniform integers below a bound', () => {
-    const random = createRandomSource('below');
+    const random = createRandomSource('test', 'below');
     const counts = [0, 0, 0];
     for (let i = 0; i < 3000; i++) counts[random.below(3)]!++;
     for (const c of counts) expect(Math.abs(c - 1000)).toBeLessThan(150);

@@ -51,7 +51,7 @@ const std = (xs: number[]) => {
 };
 
 function simulate(distanceKm: number, excessNoise: number, seed: string) {
-  const random = createRandomSource(seed);
+  const random = createRandomSource('test', seed);
   const fibre = describeFibre({ distanceKm, excessNoise });
   const detector = createDetector({ efficiency: ETA, electronicNoise: VEL }, random);
   return Array.from({ length: FRAMES }, (_, f) => {

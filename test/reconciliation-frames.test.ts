@@ -32,7 +32,6 @@ interface Run {
 async function frames(alice: TestAlice, count: number, seed: string, marginDb: number): Promise<Run[]> {
   const session = await BobSession.connect({ port: alice.port });
   cleanups.push(() => session.disconnect().catch(() => undefined));
-  // Bob's seed differs from Alice's: one seed for both would correlate his detector noise with her symbols.
   const bob = testReceiver(alice, { seed: `${seed}-bob`, marginDb });
   const out: Run[] = [];
   for (let i = 0; i < count; i++) {

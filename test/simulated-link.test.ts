@@ -9,6 +9,7 @@ import { BobSession } from '../src/bob/session.ts';
 import { runFrame } from '../src/bob/run-frame.ts';
 import { validateContent } from '../src/protocol/schemas.ts';
 import { createSimulatedAlice } from '../src/sim/alice-sim.ts';
+import { createSimulatedBob } from '../src/sim/bob-sim.ts';
 import { createDetector } from '../src/sim/detector.ts';
 import { memoryFibre } from '../src/sim/fibre-link.ts';
 import { describeFibre, propagate } from '../src/sim/fibre.ts';
@@ -37,7 +38,7 @@ afterEach(async () => {
 
 describe('the fibre', () => {
   it('passes sqrt(T)·x and adds T·xi of noise per quadrature', () => {
-    const random = createRandomSource('fibre');
+    const random = createRandomSource('test', 'fibre');
     const fibre = describeFibre({ distanceKm: 25, excessNoise: 0.2 });
     expect(fibre.transmittance).toBeCloseTo(10 ** -0.5, 12);
     const x = { real: random.normals(200_000, 4), imag: random.normals(200_000, 4) };
@@ -68,7 +69,7 @@ describe('the fibre', () => {
     cleanups.push(() => output.close());
     await expect.poll(() => server.receivers).toBe(1);
     await expect.poll(() => output.description).toMatchObject({ distanceKm: 5, lossDbPerKm: 0.25 });
-    const random = createRandomSource('tcp');
+    const random = createRandomSource('test', 'tcp');
     // Large enough to arrive in many chunks; odd values to check every bit.
     const real = random.normals(300_001, 1);
     const imag = random.normals(300_001, 1);
@@ -103,7 +104,7 @@ describe('the fibre', () => {
 
 describe("Bob's detector", () => {
   it('measures sqrt(N0)·(sqrt(eta/2)·field + n), n of variance 1 + Vel; calibrations N0·(1 + Vel) and N0·Vel', () => {
-    const random = createRandomSource('detector');
+    const random = createRandomSource('test', 'detector');
     const detector = createDetector({ efficiency: 0.5, electronicNoise: 0.1, shotNoise: 3 }, random);
     const field = random.normals(200_000, 4);
     const m = detector.measure({ frameUuid: FRAME_UUID, real: field, imag: new Float64Array(200_000) });
@@ -114,6 +115,32 @@ describe("Bob's detector", () => {
     expect(variance(c.electronicNoise) / 0.3).toBeCloseTo(1, 1);
     expect(() => createDetector({ efficiency: 0, electronicNoise: 0 }, random)).toThrow(/efficiency/);
     expect(() => createDetector({ efficiency: 0.5, electronicNoise: -1 }, random)).toThrow(/electronic noise/);
+  });
+});
+
+describe('one seed on both sides', () => {
+  it("gives Alice's symbols and Bob's detector noise that are uncorrelated", async () => {
+    // A lossless, noiseless fibre: Bob's noise is exactly his measurement minus sqrt(N0)·sqrt(eta/2)·x.
+    const n = 200_000;
+    const { input, output } = memoryFibre();
+    const alice = createSimulatedAlice({ symbols: n, distanceKm: 0, excessNoise: 0, seed: 'same' }, input);
+    const bob = createSimulatedBob({ fibre: output, symbols: n, efficiency: 0.5, electronicNoise: 0.1, shotNoise: 1, seed: 'same' });
+    const s = alice.openSession({ id: 's', peer: 'p' });
+    await s.initialize({ frame_uuid: FRAME_UUID });
+    await s.prepareFrame(FRAME_UUID);
+    await s.startEmission();
+    await bob.acquire(FRAME_UUID);
+    const x = alice.frame(FRAME_UUID)!;
+    const m = bob.currentFrame()!.measurement;
+    for (const [xs, ms] of [[x.real, m.real], [x.imag, m.imag]] as const) {
+      const noise = ms.map((v, i) => v - Math.sqrt(0.5 / 2) * xs[i]!);
+      expect(variance(noise)).toBeCloseTo(1.1, 1);
+      // Correlation coefficient of independent samples: standard deviation 1/sqrt(n) = 0.0022; the bound is 9 of them.
+      // Drawn from one stream (the bug), the first samples of both were the same Gaussian draws: correlation near 1.
+      const rho = covariance(xs, noise) / Math.sqrt(variance(xs) * variance(noise));
+      expect(Math.abs(rho)).toBeLessThan(0.02);
+    }
+    await bob.close();
   });
 });
 

@@ -81,6 +81,8 @@ describe('qosst-bob sweep over loopback TCP', () => {
         expect(p.theoretical_key_rate.achieved_beta).not.toBeNull();
         expect(p.theoretical_key_rate.achieved_beta!).toBeLessThanOrEqual(p.theoretical_key_rate.beta_1);
         expect(p.key_rate.max).toBeLessThanOrEqual(p.theoretical_key_rate.achieved_beta!);
+        expect(p.theoretical_key_rate.finite_size).not.toBeNull();
+        expect(p.theoretical_key_rate.finite_size!).toBeLessThan(p.theoretical_key_rate.achieved_beta!);
         expect(p.blocks).toBeGreaterThan(0);
         expect(p.block_error_rate).toBe(p.block_errors / p.blocks);
       }

@@ -8,7 +8,9 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { ConfigError, helpFor, loadBobConfig, sweepOptions } from '../src/bob/config.ts';
 import { DistanceRangeError, MAX_SWEEP_DISTANCES, parseDistanceRange } from '../src/bob/distance-range.ts';
-import { spread } from '../src/bob/sweep.ts';
+import { finiteSizeRate, spread, theoreticalRate, type ReceiverSettings, type SweepLink } from '../src/bob/sweep.ts';
+import { expectedEstimate } from '../src/physics/finite-size.ts';
+import { holevoBound, mutualInformation } from '../src/physics/key-rate.ts';
 import { distanceTicks, LAYOUT, logDomain, renderKeyRatePlot, X_PADDING, type KeyRatePlot } from '../src/bob/sweep-svg.ts';
 
 const { JSDOM } = await import('jsdom');
@@ -113,6 +115,41 @@ describe('spread over frames', () => {
   });
 });
 
+describe('the finite-size theory of a sweep point', () => {
+  const link: SweepLink = { variance: 4, lossDbPerKm: 0.2, excessNoise: 0.01, efficiency: 0.6, electronicNoise: 0.05 };
+  const receiver: ReceiverSettings = {
+    estimationSymbols: 500_000,
+    calibrationSamples: 1_000_000,
+    epsilonPE: 1e-10,
+    epsilonPA: 1e-10,
+    blockLength: 65_536,
+    marginDb: 0.7,
+    assumedBeta: 0.95,
+  };
+
+  it("counts what Bob's final key counts: K at the expected worst case over the symbols of whole blocks, less the hash and PA's margin, in bytes", () => {
+    // 5 km: T = 10^-0.1. 10^6 symbols, 500 000 revealed: 10^6 reals make 15 blocks of 65 536 bits, 491 520 symbols.
+    const T = 10 ** -0.1;
+    const w = expectedEstimate({ Va: 4, T, xi: 0.01, eta: 0.6, Vel: 0.05 }, { revealedSymbols: 500_000, calibrationSamples: 1_000_000, epsilonPE: 1e-10, beta: 0.95 }).worstCase;
+    const worst = { Va: 4, T: w.transmittance, xi: w.excessNoise, eta: 0.6, Vel: w.electronicNoise };
+    const K = 0.8 * mutualInformation(worst) - holevoBound(worst);
+    expect(K).toBeGreaterThan(0);
+    // 64 bits of verification hash, 2·log2(1e10) = 66.44 bits of PA margin.
+    const bits = Math.floor(491_520 * K - 64 - 2 * Math.log2(1e10));
+    expect(finiteSizeRate(link, 5, 0.8, 1_000_000, receiver)).toBe((bits - (bits % 8)) / 1_000_000);
+  });
+
+  it('lies under the asymptotic rate, vanishes where the intervals eat the key, and nears it for huge frames', () => {
+    for (const km of [0, 5, 10, 20]) expect(finiteSizeRate(link, km, 0.9, 1_000_000, receiver)).toBeLessThan(theoreticalRate(link, km, 0.9));
+    expect(finiteSizeRate(link, 40, 0.9, 100_000, receiver)).toBe(0);
+    // 10^10 symbols, 10^9 revealed and 10^10 calibration samples: within 5 % of the asymptotic rate on the 90 % kept.
+    const huge = { ...receiver, estimationSymbols: 1e9, calibrationSamples: 1e10 };
+    const ratio = finiteSizeRate(link, 5, 0.9, 1e10, huge) / (0.9 * theoreticalRate(link, 5, 0.9));
+    expect(ratio).toBeGreaterThan(0.95);
+    expect(ratio).toBeLessThan(1);
+  });
+});
+
 describe('the SVG plot', () => {
   const plot: KeyRatePlot = {
     title: 'Secret key rate vs distance: 3 frames of 40,000 symbols per distance',
@@ -130,6 +167,11 @@ describe('the SVG plot', () => {
     theoryAchieved: [
       { distanceKm: 0, rate: 0.3, beta: 0.8 },
       { distanceKm: 10, rate: 0.1, beta: 0.8 },
+      { distanceKm: 20, rate: 0, beta: 0.7 },
+    ],
+    theoryFiniteSize: [
+      { distanceKm: 0, rate: 0.06, beta: 0.8 },
+      { distanceKm: 10, rate: 0.015, beta: 0.8 },
       { distanceKm: 20, rate: 0, beta: 0.7 },
     ],
   };
@@ -213,9 +255,24 @@ describe('the SVG plot', () => {
     expect(num(none[0]!, 'y')).toBeGreaterThan(bottom);
   });
 
+  it('draws the finite-size theory as diamonds on a dotted line, an open diamond on the strip where it leaves no key', () => {
+    const points = all('path.theory-finite-size-point');
+    expect(points.map((p) => num(p, 'data-distance-km'))).toEqual([0, 10]);
+    // The path starts at the diamond's top vertex, 5 px above its centre.
+    const [, x0, y0] = points[1]!.getAttribute('d')!.split(' ');
+    expect(Number(x0)).toBeCloseTo(xOf(10), 1);
+    expect(Number(y0) + 5).toBeCloseTo(yOf(0.015), 1);
+    const [line] = all('polyline.theory-finite-size');
+    expect(line!.getAttribute('stroke-dasharray')).toBe('2 3');
+    expect(line!.getAttribute('points')!.split(' ')).toHaveLength(2);
+    const none = all('path.theory-finite-size-no-key');
+    expect(none.map((p) => num(p, 'data-distance-km'))).toEqual([20]);
+    expect(Number(none[0]!.getAttribute('d')!.split(' ')[2])).toBeGreaterThan(bottom);
+  });
+
   it('has a legend naming every series', () => {
     const legend = doc.querySelector('g.legend')!.textContent!;
-    for (const words of ['theory, \u03b2 = 1', 'achieved \u03b2', 'measured: mean over the frames', 'without a key']) {
+    for (const words of ['theory, \u03b2 = 1', 'achieved \u03b2', 'finite-size theory', 'measured: mean over the frames', 'without a key']) {
       expect(legend.replace(/\s+/g, ' ')).toContain(words);
     }
   });
@@ -224,7 +281,7 @@ describe('the SVG plot', () => {
     expect(logDomain([1e-12, 0.3])).toEqual([-6, 0]);
     expect(logDomain([0, 0])).toEqual([-4, 0]);
     expect(logDomain([0.01])).toEqual([-2, -1]);
-    const empty = renderKeyRatePlot({ ...plot, measured: [{ distanceKm: 5, mean: 0, min: 0, max: 0, frames: 1, zeroKeyFrames: 1 }], theoryBeta1: [[5, 0]], theoryAchieved: [] });
+    const empty = renderKeyRatePlot({ ...plot, measured: [{ distanceKm: 5, mean: 0, min: 0, max: 0, frames: 1, zeroKeyFrames: 1 }], theoryBeta1: [[5, 0]], theoryAchieved: [], theoryFiniteSize: [] });
     const parsed = new DOMParser().parseFromString(empty, 'image/svg+xml');
     expect(parsed.getElementsByTagName('parsererror')).toHaveLength(0);
     expect(parsed.querySelectorAll('path.no-key')).toHaveLength(1);

@@ -295,9 +295,13 @@ Measured per distance, over the N frames:
   theory       the link's asymptotic key rate (Fossier et al. 2009) at beta = 1
                and at the distance's mean achieved beta, same Va, xi, eta, Vel
                and loss
+  finite-size  what a frame should measure at the achieved beta: the key
+               length formula at the worst case of the confidence region the
+               estimator reaches on average at this frame size and epsilon_PE
+               (Leverrier et al. 2010), no block lost
 The measured rate is a finite-size worst case (epsilon_PE), less the
 verification hash and the privacy amplification's margin: it lies below
-the asymptotic theory.
+the asymptotic theory and near the finite-size one.
 
   --distances START:STOP:STEP distances in km (default ${DEFAULT_SWEEP_DISTANCES}; START >= 0,
                               STOP >= START, STEP > 0, at most ${MAX_SWEEP_DISTANCES} distances)
@@ -305,11 +309,11 @@ the asymptotic theory.
   --out FILE                  the SVG plot (default ${DEFAULT_SWEEP_OUT}; its folder must exist)
   --json                      the numbers as one JSON object on standard output:
                               {"link","symbols_per_frame","frames_per_distance",
-                               "assumed_beta","points":[{"distance_km","transmittance",
+                               "receiver","assumed_beta","points":[{"distance_km","transmittance",
                                "counts","zero_key_frames","key_rate":{"mean","min","max",
                                "std_error"},"beta","snr","block_error_rate","blocks",
                                "block_errors","theoretical_key_rate":{"beta_1",
-                               "achieved_beta"},"frames":[...]}],"theory_beta_1",
+                               "achieved_beta","finite_size"},"frames":[...]}],"theory_beta_1",
                                "interrupted","elapsed_ms"}
 
 Simulated fibre (the daemons')

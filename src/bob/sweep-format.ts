@@ -28,6 +28,7 @@ export function formatSweep(result: SweepResult): string {
     'BLER',
     'theory b=1',
     'theory at beta',
+    'finite-size at beta',
   ];
   const rows = result.points.map((p) => [
     String(p.distance_km),
@@ -39,6 +40,7 @@ export function formatSweep(result: SweepResult): string {
     p.block_error_rate === null ? '-' : `${p.block_errors}/${p.blocks}`,
     rate(p.theoretical_key_rate.beta_1),
     p.theoretical_key_rate.achieved_beta === null ? '-' : rate(p.theoretical_key_rate.achieved_beta),
+    p.theoretical_key_rate.finite_size === null ? '-' : rate(p.theoretical_key_rate.finite_size),
   ]);
   const widths = head.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
   const line = (cells: string[]) => `  ${cells.map((c, i) => (i === 3 || i === 4 ? c.padEnd(widths[i]!) : c.padStart(widths[i]!))).join('  ')}`;
@@ -49,6 +51,9 @@ export function formatSweep(result: SweepResult): string {
       (result.interrupted ? ' (interrupted)' : ''),
     'The key rate is final key bits over the frame\'s symbols; frames that ended without a key count as 0 ("no key").',
     'frames = completed/attempted; BLER = blocks answered EC_BLOCK_ERROR / blocks sent; SNR per real at the worst-case estimates.',
+    'Theory, bits/symbol: asymptotic at beta = 1 and at the mean achieved beta; finite-size: what a frame should measure at that beta ' +
+      `(the estimator's expected worst case for ${result.receiver.estimation_symbols} revealed symbols and ${result.receiver.calibration_samples} calibration samples, ` +
+      `epsilon_PE ${result.receiver.epsilon_pe}; whole blocks, no block lost).`,
     '',
     line(head),
     ...rows.map(line),

@@ -4,7 +4,8 @@
  * symbol against the distance on a logarithmic y axis, with error bars
  * from the lowest to the highest frame, the asymptotic theory at beta = 1
  * (a curve) and at each distance's achieved beta (points joined by a
- * dashed line), and a "no key" strip under the axis for what a log scale
+ * dashed line), the finite-size rate at the achieved beta (diamonds joined
+ * by a dotted line: what the frames should measure), and a "no key" strip under the axis for what a log scale
  * cannot show: a marker at each distance where frames ended without a key,
  * labelled with their count. Elements carry their values as data-*
  * attributes, so that the file can be checked (and read) without drawing it.
@@ -14,7 +15,7 @@ import type { SweepResult } from './sweep.ts';
 /** Pixel layout: the log-scale plot area, the no-key strip under it, the legend to its right. */
 export const LAYOUT = {
   width: 980,
-  height: 660,
+  height: 675,
   plot: { left: 90, right: 700, top: 80, bottom: 480 },
   /** The centre line of the no-key strip. */
   noKeyY: 510,
@@ -47,6 +48,8 @@ export interface KeyRatePlot {
   theoryBeta1: [number, number][];
   /** The theory at each distance's achieved beta. */
   theoryAchieved: { distanceKm: number; rate: number; beta: number }[];
+  /** The finite-size rate a frame should measure at each distance's achieved beta. */
+  theoryFiniteSize: { distanceKm: number; rate: number; beta: number }[];
 }
 
 const esc = (text: string) =>
@@ -99,6 +102,7 @@ export function renderKeyRatePlot(plot: KeyRatePlot): string {
     ...plot.measured.flatMap((m) => [m.mean, m.min, m.max]),
     ...plot.theoryBeta1.map(([, r]) => r),
     ...plot.theoryAchieved.map((t) => t.rate),
+    ...plot.theoryFiniteSize.map((t) => t.rate),
   ]);
   const x = (km: number) => area.left + ((km - xLo) / (xHi - xLo)) * (area.right - area.left);
   /** Null below the axis: not drawable on it. */
@@ -180,6 +184,22 @@ export function renderKeyRatePlot(plot: KeyRatePlot): string {
     out.push(`<text class="beta-label" x="${px(x(t.distanceKm) + 6)}" y="${px(yt - 6)}" font-size="10" fill="#b35900">\u03b2 ${t.beta.toFixed(3)}</text>`);
   }
 
+  // Finite-size theory at the achieved beta: diamonds joined by a dotted line.
+  const diamond = (xc: number, yc: number, r: number) => `M ${px(xc)} ${px(yc - r)} L ${px(xc + r)} ${px(yc)} L ${px(xc)} ${px(yc + r)} L ${px(xc - r)} ${px(yc)} Z`;
+  for (const segment of segments(plot.theoryFiniteSize.map((t) => [x(t.distanceKm), y(t.rate)] as const))) {
+    out.push(`<polyline class="theory-finite-size" points="${segment}" fill="none" stroke="#9467bd" stroke-width="2" stroke-dasharray="2 3"/>`);
+  }
+  for (const t of plot.theoryFiniteSize) {
+    const yt = y(t.rate);
+    const data = `data-distance-km="${t.distanceKm}" data-key-rate="${t.rate}" data-beta="${t.beta}"`;
+    if (yt === null) {
+      // No key at this frame size in theory either: an open diamond on the strip, beside the square.
+      out.push(`<path class="theory-finite-size-no-key" ${data} d="${diamond(x(t.distanceKm) + 12, noKeyY + 12, 5)}" fill="none" stroke="#9467bd" stroke-width="1.5"/>`);
+      continue;
+    }
+    out.push(`<path class="theory-finite-size-point" ${data} d="${diamond(x(t.distanceKm), yt, 5)}" fill="#9467bd"/>`);
+  }
+
   // Measured: the mean with bars from the lowest to the highest frame; a bar reaching a zero-key frame goes down to the axis, dotted.
   for (const m of plot.measured) {
     const xm = x(m.distanceKm);
@@ -211,7 +231,12 @@ export function renderKeyRatePlot(plot: KeyRatePlot): string {
     [
       (yc) =>
         `<line x1="${legendX}" x2="${legendX + 24}" y1="${yc}" y2="${yc}" stroke="#ff7f0e" stroke-width="1.5" stroke-dasharray="6 4"/><rect x="${legendX + 9}" y="${yc - 3}" width="6" height="6" fill="#ff7f0e"/>`,
-      "theory at each distance's achieved \u03b2 (open square on the no-key strip: no key in theory either)",
+      "asymptotic theory at each distance's achieved \u03b2 (open square on the no-key strip: no key in theory either)",
+    ],
+    [
+      (yc) =>
+        `<line x1="${legendX}" x2="${legendX + 24}" y1="${yc}" y2="${yc}" stroke="#9467bd" stroke-width="2" stroke-dasharray="2 3"/><path d="${diamond(legendX + 12, yc, 5)}" fill="#9467bd"/>`,
+      'finite-size theory at the achieved \u03b2: what the frames should measure (open diamond on the strip: no key)',
     ],
     [
       (yc) =>
@@ -279,7 +304,8 @@ export function sweepPlot(result: SweepResult): KeyRatePlot {
       `Measured: real frames over loopback TCP; final key bits / symbols at the finite size (${result.receiver.estimation_symbols.toLocaleString('en-US')} symbols revealed, ` +
         `\u03b5_PE = ${result.receiver.epsilon_pe}, worst case),`,
       `less the verification hash and the privacy amplification's margin; LDPC blocks of ${result.receiver.block_length} bits, ${result.receiver.margin_db} dB margin, PE_FINISHED at \u03b2 = ${result.assumed_beta}.`,
-      'Theory: the asymptotic key rate of the same link (Fossier et al., J. Phys. B 42, 114014, 2009).',
+      'Theory: the asymptotic key rate of the same link (Fossier et al., J. Phys. B 42, 114014, 2009); finite size: the same key length formula at the worst case',
+      'of the confidence region the estimator reaches on average at this frame size (Leverrier et al., PRA 81, 062343, 2010), no block lost.',
     ],
     measured: result.points.map((p) => ({
       distanceKm: p.distance_km,
@@ -294,6 +320,11 @@ export function sweepPlot(result: SweepResult): KeyRatePlot {
       p.beta === null || p.theoretical_key_rate.achieved_beta === null
         ? []
         : [{ distanceKm: p.distance_km, rate: p.theoretical_key_rate.achieved_beta, beta: p.beta.mean }],
+    ),
+    theoryFiniteSize: result.points.flatMap((p) =>
+      p.beta === null || p.theoretical_key_rate.finite_size === null
+        ? []
+        : [{ distanceKm: p.distance_km, rate: p.theoretical_key_rate.finite_size, beta: p.beta.mean }],
     ),
   };
 }

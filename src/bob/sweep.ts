@@ -6,12 +6,17 @@
  * `qosst-bob run` does); then the daemon stops. Per distance: the secret
  * key rate per symbol (final key bits over the frame's symbols; a frame
  * without a key, denied or aborted, counts as 0), the achieved beta, the
- * SNR, the block error rate, and the asymptotic theory (src/physics) of the
- * same link at that beta and at beta = 1.
+ * SNR, the block error rate, and three theories of the same link
+ * (src/physics): asymptotic at beta = 1 and at the achieved beta, and the
+ * finite-size rate at the achieved beta, the number this frame size should
+ * measure (finiteSizeRate).
  */
 import { transmittanceFromDistance } from '../physics/fibre-loss.ts';
-import { secretKeyRate } from '../physics/key-rate.ts';
+import { expectedEstimate } from '../physics/finite-size.ts';
+import { holevoBound, mutualInformation, secretKeyRate } from '../physics/key-rate.ts';
 import { channelModel, snrPerReal } from '../postprocessing/channel-model.ts';
+import { finalKeyLength } from '../postprocessing/key-length.ts';
+import { VERIFICATION_HASH_BITS } from '../postprocessing/verification-hash.ts';
 import { BOB_DEFAULTS, createSimulatedBob, type SimulatedBob, type SimulatedBobOptions } from '../sim/bob-sim.ts';
 import { connectFibre } from '../sim/fibre-tcp.ts';
 import { runFrames, type FrameProgress, type FrameSummary } from './run.ts';
@@ -35,6 +40,20 @@ export type SweepReceiver = Pick<
   SimulatedBobOptions,
   'estimationSymbols' | 'calibrationSamples' | 'epsilonPE' | 'paForm' | 'blockLength' | 'marginDb' | 'epsilonPA'
 >;
+
+/** Bob's settings with their defaults filled in: what the finite-size theory depends on. */
+export interface ReceiverSettings {
+  /** Symbols revealed for parameter estimation per frame. */
+  estimationSymbols: number;
+  /** Shot-noise (and electronic-noise) calibration samples per frame. */
+  calibrationSamples: number;
+  epsilonPE: number;
+  epsilonPA: number;
+  blockLength: number;
+  marginDb: number;
+  /** The beta Bob's estimation computes its key rate with (it picks the worse Vel bound at it). */
+  assumedBeta: number;
+}
 
 export interface SweepOptions {
   /** km, in the order run. */
@@ -104,8 +123,11 @@ export interface SweepPoint {
   block_error_rate: number | null;
   blocks: number;
   block_errors: number;
-  /** The link's asymptotic rate (bits/symbol) at beta = 1 and at the mean achieved beta (null without one). */
-  theoretical_key_rate: { beta_1: number; achieved_beta: number | null };
+  /**
+   * The link's rate in bits/symbol: asymptotic at beta = 1 and at the mean achieved beta, and the
+   * finite-size rate at the mean achieved beta (finiteSizeRate: what a frame should measure); null without a beta.
+   */
+  theoretical_key_rate: { beta_1: number; achieved_beta: number | null; finite_size: number | null };
   frames: SweepFrame[];
 }
 
@@ -120,7 +142,14 @@ export interface SweepResult {
   symbols_per_frame: number;
   frames_per_distance: number;
   /** Bob's estimation and reconciliation settings. */
-  receiver: { estimation_symbols: number; epsilon_pe: number; block_length: number; margin_db: number };
+  receiver: {
+    estimation_symbols: number;
+    calibration_samples: number;
+    epsilon_pe: number;
+    epsilon_pa: number;
+    block_length: number;
+    margin_db: number;
+  };
   /** The beta of the key rate in PE_FINISHED (the estimation's check), not the achieved one. */
   assumed_beta: number;
   points: SweepPoint[];
@@ -157,6 +186,42 @@ export function theoreticalRate(link: SweepLink, distanceKm: number, beta: numbe
     Vel: link.electronicNoise,
     beta: Math.min(1, beta),
   });
+}
+
+/**
+ * The key rate a frame of this link should measure at an achieved beta, in
+ * bits per symbol of the frame, counted as the measured one is: Bob's
+ * K = beta·I_AB - chi_BE at the worst case of the confidence region his
+ * estimator reaches on average on this link (src/physics/finite-size.ts;
+ * Leverrier et al. 2010), times the symbols whose reals fill whole
+ * reconciliation blocks, less the verification hash and the privacy
+ * amplification's margin (src/postprocessing/key-length.ts), in whole
+ * bytes, over the frame's symbols. No block is assumed lost.
+ */
+export function finiteSizeRate(link: SweepLink, distanceKm: number, beta: number, symbols: number, receiver: ReceiverSettings): number {
+  const revealed = Math.min(receiver.estimationSymbols, Math.floor(symbols / 2));
+  const Va = link.variance;
+  const eta = link.efficiency;
+  const expected = expectedEstimate(
+    { Va, T: transmittanceFromDistance(distanceKm, link.lossDbPerKm), xi: link.excessNoise, eta, Vel: link.electronicNoise },
+    { revealedSymbols: revealed, calibrationSamples: receiver.calibrationSamples, epsilonPE: receiver.epsilonPE, beta: receiver.assumedBeta },
+  );
+  const worst = expected.worstCase;
+  if (!(worst.transmittance > 0) || !Number.isFinite(worst.excessNoise) || !Number.isFinite(worst.electronicNoise)) return 0;
+  const worstLink = { Va, T: worst.transmittance, xi: worst.excessNoise, eta, Vel: worst.electronicNoise };
+  // As Bob's backend computes it (src/sim/bob-sim.ts, ecParameters).
+  const keyRatePerSymbol = beta * mutualInformation(worstLink) - holevoBound(worstLink);
+  const reals = 2 * (symbols - revealed);
+  const allowed = finalKeyLength({
+    reconciledBits: Math.floor(reals / receiver.blockLength) * receiver.blockLength,
+    bitsPerSymbol: 2,
+    keyRatePerSymbol,
+    verificationBits: VERIFICATION_HASH_BITS,
+    epsilonPA: receiver.epsilonPA,
+  });
+  // Bob keeps whole bytes, and no key under one.
+  const kept = allowed - (allowed % 8);
+  return kept < 8 ? 0 : kept / symbols;
 }
 
 /** Samples for the beta = 1 curve: about 200 over the range, at least the distances themselves. */
@@ -199,7 +264,13 @@ function frameOf(frame: FrameSummary, symbols: number): SweepFrame {
   };
 }
 
-export function pointOf(link: SweepLink, distanceKm: number, summary: { counts: SweepPoint['counts']; frames: FrameSummary[] }, symbols: number): SweepPoint {
+export function pointOf(
+  link: SweepLink,
+  distanceKm: number,
+  summary: { counts: SweepPoint['counts']; frames: FrameSummary[] },
+  symbols: number,
+  receiver: ReceiverSettings,
+): SweepPoint {
   const frames = summary.frames.map((f) => frameOf(f, symbols));
   const beta = spread(frames.flatMap((f) => (f.beta === undefined ? [] : [f.beta])));
   const blocks = frames.reduce((a, f) => a + (f.blocks ?? 0), 0);
@@ -218,6 +289,7 @@ export function pointOf(link: SweepLink, distanceKm: number, summary: { counts: 
     theoretical_key_rate: {
       beta_1: theoreticalRate(link, distanceKm, 1),
       achieved_beta: beta === null ? null : theoreticalRate(link, distanceKm, beta.mean),
+      finite_size: beta === null ? null : finiteSizeRate(link, distanceKm, Math.min(1, beta.mean), symbols, receiver),
     },
     frames,
   };
@@ -228,6 +300,16 @@ export async function runSweep(options: SweepOptions): Promise<SweepResult> {
   if (distances.length === 0) throw new SweepError('no distance to sweep');
   if (!Number.isInteger(frames) || frames < 1) throw new SweepError(`frames per distance must be a positive integer, got ${frames}`);
   const started = Date.now();
+  const settings: ReceiverSettings = {
+    estimationSymbols: Math.min(options.receiver?.estimationSymbols ?? BOB_DEFAULTS.estimationSymbols, Math.floor(symbols / 2)),
+    // Bob's backend calibrates with as many samples as the frame has symbols unless told otherwise.
+    calibrationSamples: options.receiver?.calibrationSamples ?? symbols,
+    epsilonPE: options.receiver?.epsilonPE ?? BOB_DEFAULTS.epsilonPE,
+    epsilonPA: options.receiver?.epsilonPA ?? BOB_DEFAULTS.epsilonPA,
+    blockLength: options.receiver?.blockLength ?? BOB_DEFAULTS.blockLength,
+    marginDb: options.receiver?.marginDb ?? BOB_DEFAULTS.marginDb,
+    assumedBeta: options.beta,
+  };
   const result: SweepResult = {
     link: {
       variance: link.variance,
@@ -239,10 +321,12 @@ export async function runSweep(options: SweepOptions): Promise<SweepResult> {
     symbols_per_frame: symbols,
     frames_per_distance: frames,
     receiver: {
-      estimation_symbols: Math.min(options.receiver?.estimationSymbols ?? BOB_DEFAULTS.estimationSymbols, Math.floor(symbols / 2)),
-      epsilon_pe: options.receiver?.epsilonPE ?? BOB_DEFAULTS.epsilonPE,
-      block_length: options.receiver?.blockLength ?? BOB_DEFAULTS.blockLength,
-      margin_db: options.receiver?.marginDb ?? BOB_DEFAULTS.marginDb,
+      estimation_symbols: settings.estimationSymbols,
+      calibration_samples: settings.calibrationSamples,
+      epsilon_pe: settings.epsilonPE,
+      epsilon_pa: settings.epsilonPA,
+      block_length: settings.blockLength,
+      margin_db: settings.marginDb,
     },
     assumed_beta: options.beta,
     points: [],
@@ -286,7 +370,7 @@ export async function runSweep(options: SweepOptions): Promise<SweepResult> {
         ...(options.signal ? { signal: options.signal } : {}),
         onProgress: (progress) => options.onProgress?.({ kind: 'frame', distance_km: distance, progress }),
       });
-      if (summary.counts.attempted > 0) result.points.push(pointOf(link, distance, summary, symbols));
+      if (summary.counts.attempted > 0) result.points.push(pointOf(link, distance, summary, symbols, settings));
       if (summary.counts.attempted < frames) {
         if (!summary.interrupted) {
           const last = summary.errors.at(-1);

@@ -72,57 +72,61 @@ function sumOfSquares(xs: ArrayLike<number>): number {
   return sum;
 }
 
-/** An interval for the variance of zero-mean Gaussian samples, from their mean square. */
-function varianceInterval(xs: ArrayLike<number>, z: number): Interval {
-  if (xs.length === 0) throw new Error('no calibration samples');
-  const estimate = sumOfSquares(xs) / xs.length;
-  const half = z * Math.sqrt(2 / xs.length);
-  return { estimate, low: Math.max(0, estimate * (1 - half)), high: estimate * (1 + half) };
-}
-
 /** The key rate, 0 where the values leave the model (T = 0, infinite noise). */
 function rateAt(Va: number, T: number, xi: number, eta: number, Vel: number, beta: number): number {
   if (!(T > 0) || !Number.isFinite(xi) || !Number.isFinite(Vel)) return 0;
   return secretKeyRate({ Va, T: Math.min(T, 1), xi: Math.max(0, xi), eta, Vel: eta === 1 ? 0 : Math.max(0, Vel), beta });
 }
 
-export function estimateParameters(input: EstimationInput): Estimate {
-  const { alice, bob, modulationVariance: Va, eta, beta, epsilonPE } = input;
-  if (!(epsilonPE > 0 && epsilonPE < 1)) throw new RangeError(`epsilon_PE must be in (0, 1), got ${epsilonPE}`);
-  const k = alice.real.length;
-  if (alice.imag.length !== k || bob.real.length !== k || bob.imag.length !== k) {
-    throw new Error(`Alice's and Bob's revealed symbols differ in number (${k}, ${alice.imag.length}, ${bob.real.length}, ${bob.imag.length})`);
-  }
-  if (k < 2) throw new Error(`parameter estimation needs at least 2 revealed symbols, got ${k}`);
-  const z = -normalQuantile(epsilonPE / 8, 0, 1);
+/**
+ * What the estimator keeps of the data: the sums and sample variances the
+ * intervals are built from (detector units, see the header).
+ */
+export interface EstimationStatistics {
+  /** m, the pairs (x, y): two per revealed symbol. */
+  pairs: number;
+  /** Σx^2 over the pairs, SNU. */
+  sumXX: number;
+  /** t = Σxy / Σx^2. */
+  t: number;
+  /** sigma^2 = Σ(y - t·x)^2 / (m - 1). */
+  sigma2: number;
+  /** S and E (mean squares) and the number of calibration samples behind each. */
+  shotNoise: { meanSquare: number; samples: number };
+  electronicNoise: { meanSquare: number; samples: number };
+}
 
-  const m = 2 * k;
-  let sxx = 0;
-  let sxy = 0;
-  for (const [x, y] of [[alice.real, bob.real], [alice.imag, bob.imag]] as const) {
-    for (let i = 0; i < k; i++) {
-      sxx += x[i]! * x[i]!;
-      sxy += x[i]! * y[i]!;
-    }
-  }
-  if (!(sxx > 0)) throw new Error("Alice's revealed symbols are all zero");
-  const t = sxy / sxx;
-  let residual = 0;
-  for (const [x, y] of [[alice.real, bob.real], [alice.imag, bob.imag]] as const) {
-    for (let i = 0; i < k; i++) residual += (y[i]! - t * x[i]!) ** 2;
-  }
-  const sigma2 = residual / (m - 1);
+export interface RegionSettings {
+  /** Va, SNU. */
+  modulationVariance: number;
+  eta: number;
+  beta: number;
+  epsilonPE: number;
+}
+
+/** An interval for the variance of zero-mean Gaussian samples from their mean square. */
+function varianceInterval(meanSquare: number, samples: number, z: number): Interval {
+  if (!(samples > 0)) throw new Error('no calibration samples');
+  const half = z * Math.sqrt(2 / samples);
+  return { estimate: meanSquare, low: Math.max(0, meanSquare * (1 - half)), high: meanSquare * (1 + half) };
+}
+
+/** The confidence region of the header and the key rate at its worst case, from the estimator's statistics. */
+export function confidenceRegion(stats: EstimationStatistics, settings: RegionSettings): Estimate {
+  const { modulationVariance: Va, eta, beta, epsilonPE } = settings;
+  if (!(epsilonPE > 0 && epsilonPE < 1)) throw new RangeError(`epsilon_PE must be in (0, 1), got ${epsilonPE}`);
+  const z = -normalQuantile(epsilonPE / 8, 0, 1);
+  const { pairs: m, sumXX: sxx, t, sigma2 } = stats;
   const dt = z * Math.sqrt(sigma2 / sxx);
   const tLow = Math.max(0, t - dt);
   const tHigh = t + dt;
   const sigma2Half = z * Math.sqrt(2 / m);
   const sigma2Low = Math.max(0, sigma2 * (1 - sigma2Half));
   const sigma2High = sigma2 * (1 + sigma2Half);
-  const S = varianceInterval(input.calibration.shotNoise, z);
-  const E = varianceInterval(input.calibration.electronicNoise, z);
+  const S = varianceInterval(stats.shotNoise.meanSquare, stats.shotNoise.samples, z);
+  const E = varianceInterval(stats.electronicNoise.meanSquare, stats.electronicNoise.samples, z);
   const n0 = S.estimate - E.estimate;
   if (!(n0 > 0)) throw new Error('the shot-noise calibration is not above the electronic noise: the detector is not calibrated');
-
   const T = (tt: number, n: number) => (n > 0 ? (2 * tt * tt) / (eta * n) : Infinity);
   const transmittance: Interval = {
     estimate: T(t, n0),
@@ -155,4 +159,40 @@ export function estimateParameters(input: EstimationInput): Estimate {
     keyRate,
     keyRateAtEstimate: rateAt(Va, transmittance.estimate, excessNoise.estimate, eta, electronicNoise.estimate, beta),
   };
+}
+
+export function estimateParameters(input: EstimationInput): Estimate {
+  const { alice, bob } = input;
+  const k = alice.real.length;
+  if (alice.imag.length !== k || bob.real.length !== k || bob.imag.length !== k) {
+    throw new Error(`Alice's and Bob's revealed symbols differ in number (${k}, ${alice.imag.length}, ${bob.real.length}, ${bob.imag.length})`);
+  }
+  if (k < 2) throw new Error(`parameter estimation needs at least 2 revealed symbols, got ${k}`);
+  const m = 2 * k;
+  let sxx = 0;
+  let sxy = 0;
+  for (const [x, y] of [[alice.real, bob.real], [alice.imag, bob.imag]] as const) {
+    for (let i = 0; i < k; i++) {
+      sxx += x[i]! * x[i]!;
+      sxy += x[i]! * y[i]!;
+    }
+  }
+  if (!(sxx > 0)) throw new Error("Alice's revealed symbols are all zero");
+  const t = sxy / sxx;
+  let residual = 0;
+  for (const [x, y] of [[alice.real, bob.real], [alice.imag, bob.imag]] as const) {
+    for (let i = 0; i < k; i++) residual += (y[i]! - t * x[i]!) ** 2;
+  }
+  const { shotNoise, electronicNoise } = input.calibration;
+  return confidenceRegion(
+    {
+      pairs: m,
+      sumXX: sxx,
+      t,
+      sigma2: residual / (m - 1),
+      shotNoise: { meanSquare: sumOfSquares(shotNoise) / shotNoise.length, samples: shotNoise.length },
+      electronicNoise: { meanSquare: sumOfSquares(electronicNoise) / electronicNoise.length, samples: electronicNoise.length },
+    },
+    input,
+  );
 }

@@ -278,7 +278,9 @@ export function createSimulatedAlice(options: SimulatedAliceOptions = {}, fibre?
   if (!parsed.success) throw new Error(`Invalid simulated Alice options: ${z.prettifyError(parsed.error)}`);
   const config = parsed.data;
   const locked = new Set<string>(config.lockedParameters);
-  const random = createRandomSource(config.seed);
+  // Alice's symbols and the fibre's noise: separate streams of one seed (src/sim/gaussian-source.ts).
+  const random = createRandomSource('alice', config.seed);
+  const channel = createRandomSource('fibre', config.seed);
   const link = describeFibre({ distanceKm: config.distanceKm, lossDbPerKm: config.lossDbPerKm, excessNoise: config.excessNoise });
   fibre?.announce(link);
 
@@ -404,11 +406,11 @@ export function createSimulatedAlice(options: SimulatedAliceOptions = {}, fibre?
         emissionOwner = this;
         counters.emissionsStarted++;
         if (offload === undefined) {
-          fibre?.send(propagate(frame.uuid, frame, link, random));
+          fibre?.send(propagate(frame.uuid, frame, link, channel));
           return;
         }
-        const stream = random.skipNormals(frame.real.length);
-        random.skipNormals(frame.imag.length);
+        const stream = channel.skipNormals(frame.real.length);
+        channel.skipNormals(frame.imag.length);
         // Copies the thread takes over: the frame keeps its own symbols.
         return offload.propagate({ frameUuid: frame.uuid, real: frame.real.slice(), imag: frame.imag.slice(), fibre: link, stream }).then(
           (light) => {

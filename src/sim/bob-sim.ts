@@ -148,7 +148,7 @@ export function createSimulatedBob(options: SimulatedBobOptions): SimulatedBob {
   const o = { ...BOB_DEFAULTS, ...options };
   let symbols = o.symbols;
   let variance = o.variance;
-  const random = createRandomSource(o.seed);
+  const random = createRandomSource('bob', o.seed);
   const detector = createDetector({ efficiency: o.efficiency, electronicNoise: o.electronicNoise, shotNoise: o.shotNoise } satisfies DetectorConfig, random);
   let frame: BobFrame | null = null;
   let lastKeyLength = 0;

@@ -1,10 +1,13 @@
 /**
  * Random numbers for the simulated link: a ChaCha20 keystream (RFC 8439,
  * node:crypto) keyed from `crypto.randomBytes`, or from a seed when a test
- * asks for one (the same seed gives the same stream). Gaussian samples by
- * the Box-Muller transform on 53-bit uniforms. A run of samples can be
- * drawn elsewhere (a worker thread) from where it starts in the stream
- * (`skipNormals`, `normalsFrom`): the same numbers as drawn here.
+ * asks for one (the same seed gives the same stream). A seeded key is
+ * SHA-256 of the seed together with the stream's role ('alice', 'bob', ...),
+ * so that one seed given to both parties still gives them independent
+ * streams: Bob's detector noise must never be a function of Alice's symbols.
+ * Gaussian samples by the Box-Muller transform on 53-bit uniforms. A run of
+ * samples can be drawn elsewhere (a worker thread) from where it starts in
+ * the stream (`skipNormals`, `normalsFrom`): the same numbers as drawn here.
  */
 import { createCipheriv, createHash, randomBytes, type Cipher } from 'node:crypto';
 
@@ -80,8 +83,15 @@ export function normalsFrom(position: StreamPosition): Pick<RandomSource, 'norma
   return { normals: (count, variance) => drawNormals(cipher, count, variance) };
 }
 
-export function createRandomSource(seed?: string): RandomSource {
-  const key = seed === undefined ? randomBytes(32) : createHash('sha256').update(`qosst-sim-rng:${seed}`).digest();
+/** The key of a seeded stream; JSON keeps (role, seed) pairs apart ('a', 'b:c' vs 'a:b', 'c'). */
+function seededKey(role: string, seed: string): Buffer {
+  return createHash('sha256').update(`qosst-sim-rng:${JSON.stringify([role, seed])}`).digest();
+}
+
+/** `role` names whose stream this is (who draws from it); it separates seeded streams and is ignored without a seed. */
+export function createRandomSource(role: string, seed?: string): RandomSource {
+  if (role.length === 0) throw new RangeError('a random source needs a role');
+  const key = seed === undefined ? randomBytes(32) : seededKey(role, seed);
   let cipher = keystreamAt(key, 0);
   /** Keystream bytes drawn so far. */
   let offset = 0;
