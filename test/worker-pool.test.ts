@@ -59,6 +59,18 @@ describe('the worker pool', () => {
     expect(value).toBeNull();
   });
 
+  it('reads the largest honest content, a PA_REQUEST whose seed covers a 10^6-symbol frame at 0 km', async () => {
+    const p = pool(1);
+    // 15 blocks of 2^16 reconciled bits and a 180 000-bit key: a Toeplitz seed of n + m - 1 bits.
+    const seedBits = 15 * 65536 + 180_000 - 1;
+    const seed = Array.from({ length: seedBits }, (_, i) => (i * 7) % 3 & 1).join(', ');
+    const text = `{"seed": [${seed}], "secret_key_length": 180000, "subblock_length": 65536, "feedback_polynomial": [1, 0, 1]}`;
+    const read = await p.run('decodeContent', { code: CODES.PA_REQUEST.code, content: bytes(text) });
+    expect(read.ok && read.valid.ok).toBe(true);
+    expect(read.ok && read.valid.ok ? (read.valid.content as { seed: number[] }).seed.length : 0).toBe(seedBits);
+    expect(seedBits).toBeLessThan(MAX_CONTENT_VALUES);
+  });
+
   it('writes an answer with its digest, the number lists moved as Float64Array', async () => {
     const p = pool(1);
     const msg = { code: CODES.PE_SYMBOLS_RESPONSE.code, content: { symbols_real: new Float64Array([0.5, -0]), symbols_imag: new Float64Array([1e-5, 2]) }, challenge: 'A', nextChallenge: 'B' };

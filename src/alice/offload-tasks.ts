@@ -17,11 +17,13 @@ import { normalsFrom, type StreamPosition } from '../sim/gaussian-source.ts';
 /**
  * Values (numbers, strings, booleans, nulls, lists, objects, counted through
  * nesting) one content may decode to. Handing a decoded value back to the
- * main thread costs about 0.1 µs per value there: a million is about 0.1 s.
- * The largest honest content, a PE_SYMBOLS_REQUEST for the default answer
- * limit, holds 322 638.
+ * main thread costs about 0.05 µs per value there (4 Mi: about 0.1 to
+ * 0.2 s on a loaded machine). The largest honest content is a PA_REQUEST:
+ * its Toeplitz seed has n + m - 1 bits, one value each, for n reconciled
+ * bits and m <= n key bits; the simulated emitter's largest frame (10^6
+ * symbols, 2·10^6 reals) keeps n under 2·10^6.
  */
-export const MAX_CONTENT_VALUES = 1_048_576;
+export const MAX_CONTENT_VALUES = 4_194_304;
 
 /**
  * Deeper values are cut at this level in a content read off the main
