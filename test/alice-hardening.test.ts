@@ -10,12 +10,10 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Channel } from '../src/protocol/channel.ts';
 import { CODES, describeCode, type MessageName } from '../src/protocol/codes.ts';
 import { noneAuthenticator } from '../src/protocol/auth/none.ts';
-import { frameDigest } from '../src/protocol/frame.ts';
-import { pyStringify } from '../src/protocol/json.ts';
 import { symbolsPerAnswer } from '../src/alice/effects.ts';
 import { FRAME_UUID, OTHER_UUID } from './support/alice.ts';
 import { AliceProcess } from './support/alice-process-client.ts';
-import { RawClient, type Reply } from './support/raw-client.ts';
+import { RawClient, sealText, type Reply } from './support/raw-client.ts';
 
 const MiB = 1024 * 1024;
 /**
@@ -242,18 +240,6 @@ describe('no amplification, no long stalls', () => {
     client.close();
   });
 });
-
-/** Seals (auth none, deployed order) a frame whose content is given as JSON text, as the channel would. */
-function sealText(channel: Channel, code: number, text: string): Buffer {
-  const content = Buffer.from(text);
-  const next = 'HANDSEALEDFRAME';
-  const header = Buffer.from(pyStringify({ code, content_length: content.length, challenge: channel.chain.peer, next_challenge: next }));
-  const fixed = Buffer.alloc(4);
-  fixed.writeUInt16BE(header.length, 0);
-  fixed.writeUInt16BE(32, 2);
-  channel.chain.issue(next);
-  return Buffer.concat([fixed, frameDigest(header, content), header, content]);
-}
 
 describe('timeouts and caps', () => {
   let alice: AliceProcess;

@@ -16,14 +16,12 @@ import { runFrame } from '../src/bob/run-frame.ts';
 import { symbolsPerAnswer } from '../src/alice/effects.ts';
 import { MAX_CONTENT_VALUES } from '../src/alice/offload-tasks.ts';
 import { DEFAULT_LIMITS } from '../src/alice/config.ts';
-import { DEFAULT_MAX_CONTENT_LENGTH, frameDigest } from '../src/protocol/frame.ts';
+import { DEFAULT_MAX_CONTENT_LENGTH } from '../src/protocol/frame.ts';
 import { CODES } from '../src/protocol/codes.ts';
-import { pyStringify } from '../src/protocol/json.ts';
-import type { Channel } from '../src/protocol/channel.ts';
 import { createSimulatedAlice, MAX_SIM_SYMBOLS, type Offload } from '../src/sim/alice-sim.ts';
 import { FRAME_UUID, TEST_SIM, tcpTestReceiver } from './support/alice.ts';
 import { AliceProcess } from './support/alice-process-client.ts';
-import { RawClient, type Reply } from './support/raw-client.ts';
+import { RawClient, sealText, type Reply } from './support/raw-client.ts';
 
 /**
  * The event-loop delay the daemon must stay under. Generous, for a shared
@@ -67,17 +65,6 @@ async function sendText(client: RawClient, name: keyof typeof CODES, text: strin
   const inbound = await client.next(SLOW_MS);
   if (inbound === null || inbound.kind !== 'message') throw new Error(`no readable answer: ${JSON.stringify(inbound)}`);
   return { name: inbound.message.name, content: inbound.message.content as Record<string, unknown> | null, inbound };
-}
-
-function sealText(channel: Channel, code: number, text: string): Buffer {
-  const content = Buffer.from(text);
-  const next = 'HANDSEALEDFRAME';
-  const header = Buffer.from(pyStringify({ code, content_length: content.length, challenge: channel.chain.peer, next_challenge: next }));
-  const fixed = Buffer.alloc(4);
-  fixed.writeUInt16BE(header.length, 0);
-  fixed.writeUInt16BE(32, 2);
-  channel.chain.issue(next);
-  return Buffer.concat([fixed, frameDigest(header, content), header, content]);
 }
 
 describe('the largest answer and the largest content are handled off the event loop', () => {

@@ -7,12 +7,12 @@
 import { encodeUnsigned, interpretContent, type FrameErrorName, type HeaderOrder, type OutgoingMessage, type UnsignedFrame } from '../protocol/frame.ts';
 import type { MessageName } from '../protocol/codes.ts';
 import { validateContent } from '../protocol/schemas.ts';
-import type { Dimension, LinearGaussianModel } from '../postprocessing/multidimensional.ts';
 import { aliceBlock, type AliceBlock } from '../postprocessing/reconciliation.ts';
 import { toeplitzHash } from '../postprocessing/toeplitz.ts';
+import type { BlockToCorrect, KeyToHash, LightToMake, SymbolsToDraw } from '../sim/alice-sim.ts';
 import { propagate } from '../sim/fibre.ts';
-import type { FibreDescription, Light } from '../sim/fibre-link.ts';
-import { normalsFrom, type StreamPosition } from '../sim/gaussian-source.ts';
+import type { Light } from '../sim/fibre-link.ts';
+import { normalsFrom } from '../sim/gaussian-source.ts';
 
 /**
  * Values (numbers, strings, booleans, nulls, lists, objects, counted through
@@ -46,41 +46,6 @@ export interface EncodeArgs {
   msg: OutgoingMessage;
   signatureLength: number;
   order: HeaderOrder;
-}
-
-export interface BlockArgs {
-  codeId: string;
-  dimension: Dimension;
-  /** Her reals for the block. */
-  x: Float64Array;
-  syndrome: Uint8Array;
-  sideInformation: Float64Array;
-  model: LinearGaussianModel;
-}
-
-export interface HashArgs {
-  key: Uint8Array;
-  diagonal: Uint8Array;
-  outputLength: number;
-  subblockLength: number;
-}
-
-export interface SymbolsArgs {
-  /** Where the real quadratures start in the emitter's stream; the imaginary ones follow. */
-  stream: StreamPosition;
-  count: number;
-  /** Va, SNU. */
-  variance: number;
-}
-
-export interface LightArgs {
-  frameUuid: string;
-  /** Copies of the frame's symbols: the light is written over them. */
-  real: Float64Array;
-  imag: Float64Array;
-  fibre: FibreDescription;
-  /** Where the fibre's noise starts in the emitter's stream. */
-  stream: StreamPosition;
 }
 
 interface Done<R> {
@@ -184,7 +149,7 @@ export function encodeAnswer({ msg, signatureLength, order }: EncodeArgs): Done<
 }
 
 /** Alice's correction of one reconciliation block (src/postprocessing/reconciliation.ts). */
-export function correctBlock({ codeId, dimension, x, syndrome, sideInformation, model }: BlockArgs): Done<AliceBlock> {
+export function correctBlock({ codeId, dimension, x, syndrome, sideInformation, model }: BlockToCorrect): Done<AliceBlock> {
   const result = aliceBlock(codeId, dimension, x, { syndrome, sideInformation }, model);
   if (!result.ok) return { result, transfer: [] };
   // A copy: the decoder's own buffers must not be taken from it.
@@ -193,13 +158,13 @@ export function correctBlock({ codeId, dimension, x, syndrome, sideInformation, 
 }
 
 /** Privacy amplification's Toeplitz hash (src/postprocessing/toeplitz.ts): about 0.3 s for 5 blocks of 2^16 bits. */
-export function hashKey({ key, diagonal, outputLength, subblockLength }: HashArgs): Done<Uint8Array> {
+export function hashKey({ key, diagonal, outputLength, subblockLength }: KeyToHash): Done<Uint8Array> {
   const bits = toeplitzHash(key, diagonal, outputLength, subblockLength);
   return { result: bits, transfer: [bits.buffer as ArrayBuffer] };
 }
 
 /** A simulated frame's symbols (src/sim/alice-sim.ts): about 0.5 s for a million; the same as drawn on the event loop. */
-export function drawSymbols({ stream, count, variance }: SymbolsArgs): Done<{ real: Float64Array; imag: Float64Array }> {
+export function drawSymbols({ stream, count, variance }: SymbolsToDraw): Done<{ real: Float64Array; imag: Float64Array }> {
   const random = normalsFrom(stream);
   const real = random.normals(count, variance);
   const imag = random.normals(count, variance);
@@ -207,7 +172,7 @@ export function drawSymbols({ stream, count, variance }: SymbolsArgs): Done<{ re
 }
 
 /** The simulated fibre's output for a frame (src/sim/fibre.ts): about 0.5 s for a million symbols; the same as on the event loop. */
-export function propagateLight({ frameUuid, real, imag, fibre, stream }: LightArgs): Done<Light> {
+export function propagateLight({ frameUuid, real, imag, fibre, stream }: LightToMake): Done<Light> {
   const light = propagate(frameUuid, { real, imag }, fibre, normalsFrom(stream));
   return { result: light, transfer: [light.real.buffer as ArrayBuffer, light.imag.buffer as ArrayBuffer] };
 }

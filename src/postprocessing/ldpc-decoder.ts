@@ -66,9 +66,10 @@ export function decode(code: LdpcCode, llr: Float64Array, syndromeBits: Uint8Arr
   const incomingPhi = new Float64Array(maxDegree);
   const bits = new Uint8Array(n);
 
-  const sweep = rule === 'sum-product' ? sumProductSweep : minSumSweep;
+  const sumProduct = rule === 'sum-product';
   for (let it = 1; it <= maxIterations; it++) {
-    sweep(checkPtr, checkVars, syndromeBits, posterior, message, incoming, incomingPhi, scale);
+    if (sumProduct) sumProductSweep(checkPtr, checkVars, syndromeBits, posterior, message, incoming, incomingPhi);
+    else minSumSweep(checkPtr, checkVars, syndromeBits, posterior, message, incoming, scale);
     for (let i = 0; i < n; i++) bits[i] = posterior[i]! < 0 ? 1 : 0;
     if (satisfies(code, bits, syndromeBits)) return { bits, ok: true, iterations: it };
   }
@@ -120,7 +121,6 @@ function minSumSweep(
   posterior: Float64Array,
   message: Float64Array,
   incoming: Float64Array,
-  _unused: Float64Array,
   scale: number,
 ): void {
   const m = syndromeBits.length;

@@ -221,6 +221,7 @@ function settled<T>(answer: () => Awaitable<T>): Awaitable<T> {
 export interface BlockToCorrect {
   codeId: string;
   dimension: Dimension;
+  /** Her reals for the block. */
   x: Float64Array;
   syndrome: Uint8Array;
   sideInformation: Float64Array;
@@ -240,15 +241,18 @@ export interface SymbolsToDraw {
   /** The real quadratures' start; the imaginary ones follow. */
   stream: StreamPosition;
   count: number;
+  /** Va, SNU. */
   variance: number;
 }
 
 /** A frame's light to make: copies of its symbols a thread can take over, and where the fibre's noise starts in the stream. */
 export interface LightToMake {
   frameUuid: string;
+  /** Copies of the frame's symbols: the light is written over them. */
   real: Float64Array;
   imag: Float64Array;
   fibre: FibreDescription;
+  /** Where the fibre's noise starts in the emitter's stream. */
   stream: StreamPosition;
 }
 

@@ -5,7 +5,8 @@ import type { Authenticator } from '../../src/protocol/auth/authenticator.ts';
 import { noneAuthenticator } from '../../src/protocol/auth/none.ts';
 import { Channel, type Inbound } from '../../src/protocol/channel.ts';
 import { CODES, type MessageName } from '../../src/protocol/codes.ts';
-import { FrameDecoder } from '../../src/protocol/frame.ts';
+import { FrameDecoder, frameDigest } from '../../src/protocol/frame.ts';
+import { pyStringify } from '../../src/protocol/json.ts';
 
 export interface Reply {
   name: MessageName | string;
@@ -84,4 +85,16 @@ export class RawClient {
   close(): void {
     this.socket.destroy();
   }
+}
+
+/** Seals (auth none, deployed order) a frame whose content is given as JSON text, as the channel would: a content our writer would refuse, or take long over. */
+export function sealText(channel: Channel, code: number, text: string): Buffer {
+  const content = Buffer.from(text);
+  const next = 'HANDSEALEDFRAME';
+  const header = Buffer.from(pyStringify({ code, content_length: content.length, challenge: channel.chain.peer, next_challenge: next }));
+  const fixed = Buffer.alloc(4);
+  fixed.writeUInt16BE(header.length, 0);
+  fixed.writeUInt16BE(32, 2);
+  channel.chain.issue(next);
+  return Buffer.concat([fixed, frameDigest(header, content), header, content]);
 }
