@@ -9,12 +9,12 @@
  */
 import type { Socket } from 'node:net';
 import type { Logger } from 'pino';
-import { createActor, type Actor, type InspectionEvent, type Observer } from 'xstate';
+import { createActor, type Actor, type InspectionEvent, type Observer, type StateValue } from 'xstate';
 import type { AliceMachine, AnswerEvent } from '../../machines/alice.ts';
 import type { Authenticator } from '../protocol/auth/authenticator.ts';
 import { Channel } from '../protocol/channel.ts';
 import { CODES, codeName, describeCode, type MessageName } from '../protocol/codes.ts';
-import { FrameDecoder, interpret, type Decoded, type FrameOptions, type RawFrame } from '../protocol/frame.ts';
+import { FrameDecoder, type FrameOptions, type RawFrame } from '../protocol/frame.ts';
 import type { Inbound } from '../protocol/channel.ts';
 import { validateContent } from '../protocol/schemas.ts';
 import type { AliceSessionBackend } from './backend.ts';
@@ -95,21 +95,36 @@ export const READ_OFF_THREAD_BYTES = 2 * 1024 * 1024;
 /** Answers with this many values in their lists (PE_SYMBOLS_RESPONSE) are written by the worker pool. */
 export const WRITE_OFF_THREAD_VALUES = 16_384;
 
-/** A frame whose content the worker pool reads when its turn comes. */
-interface Deferred {
-  deferred: RawFrame;
-  size: number;
+/**
+ * A frame as delimited, read when its turn comes (a large content by the
+ * worker pool); or why the stream cannot go on.
+ */
+type Queued = RawFrame | { ok: false; reason: string };
+
+const frameSize = (q: Queued) => ('ok' in q ? 0 : q.contentBytes.length + 4);
+
+function heavyAnswer(content: object | null): boolean {
+  if (content === null) return false;
+  let values = 0;
+  for (const key in content) {
+    const v: unknown = (content as Record<string, unknown>)[key];
+    if (Array.isArray(v)) values += v.length;
+  }
+  return values >= WRITE_OFF_THREAD_VALUES;
 }
 
-type Queued = Decoded | Deferred;
-
-const frameSize = (d: Queued) => {
-  if ('deferred' in d) return d.size;
-  return d.ok || d.frame ? (d.ok ? d.frame : d.frame!).contentBytes.length + 4 : 0;
-};
-
-const heavyAnswer = (content: object | null) =>
-  content !== null && Object.values(content).reduce((n: number, v) => n + (Array.isArray(v) ? v.length : 0), 0) >= WRITE_OFF_THREAD_VALUES;
+/** Whether two state values name the same states, whatever their keys' order (no string made per answer). */
+function sameState(a: StateValue, b: StateValue): boolean {
+  if (typeof a === 'string' || typeof b === 'string') return a === b;
+  let keys = 0;
+  for (const key in a) {
+    const x = a[key];
+    const y = b[key];
+    if (x === undefined || y === undefined || !sameState(x, y)) return false;
+    keys++;
+  }
+  return keys === Object.keys(b).length;
+}
 
 type Validity = { ok: true; content: unknown } | { ok: false; error: string };
 
@@ -125,12 +140,14 @@ export class AliceConnection implements BudgetMember {
   /** Set when Alice has decided to close: nothing queued behind the decision is processed. */
   private closing = false;
   private queuedBytes = 0;
+  /** What the shared budget last heard from this connection: told again only when it changes. */
+  private accounted = -1;
   /** A content being read by the pool: still held for the daemon (the budget counts it). */
   private readingBytes = 0;
   private everIdentified = false;
   frameStartedAt: number | null = null;
   /** The session's state when its emitter timer was armed; null when it does not hold the emitter. */
-  private emitterState: string | null = null;
+  private emitterState: StateValue | null = null;
   private readonly timers: { identify?: NodeJS.Timeout; frame?: NodeJS.Timeout; emitter?: NodeJS.Timeout } = {};
   readonly peer: string;
   /** The lines of one request and its answer go out together, before the answer (src/log.ts). */
@@ -212,12 +229,9 @@ export class AliceConnection implements BudgetMember {
 
   private receive(chunk: Buffer): void {
     if (this.closing) return;
-    for (const delimited of this.decoder.delimit(chunk)) {
-      const queued: Queued = !delimited.ok
-        ? delimited
-        : delimited.frame.contentBytes.length > READ_OFF_THREAD_BYTES
-          ? { deferred: delimited.frame, size: delimited.frame.contentBytes.length + 4 }
-          : interpret(delimited.frame);
+    this.decoder.feed(chunk);
+    for (let delimited = this.decoder.next(); delimited !== null; delimited = this.decoder.next()) {
+      const queued: Queued = delimited.ok ? delimited.frame : delimited;
       this.queue.push(queued);
       this.queuedBytes += frameSize(queued);
     }
@@ -241,7 +255,11 @@ export class AliceConnection implements BudgetMember {
       this.frameStartedAt = null;
       clearTimeout(this.timers.frame);
     }
-    this.hooks.budget.set(this, this.decoder.bufferedBytes + this.queuedBytes + this.readingBytes);
+    const held = this.decoder.bufferedBytes + this.queuedBytes + this.readingBytes;
+    if (held !== this.accounted) {
+      this.accounted = held;
+      this.hooks.budget.set(this, held);
+    }
   }
 
   private frameTimeout(): void {
@@ -283,8 +301,9 @@ export class AliceConnection implements BudgetMember {
         this.queuedBytes -= frameSize(queued);
         this.lines.hold();
         try {
-          if ('deferred' in queued) this.readOffThread(queued.deferred, queued.size);
-          else this.dispatch(this.channel.open(queued));
+          if ('ok' in queued) this.dispatch({ kind: 'fatal', reason: queued.reason });
+          else if (queued.contentBytes.length > READ_OFF_THREAD_BYTES) this.readOffThread(queued, queued.contentBytes.length + 4);
+          else this.dispatch(this.channel.openFrame(queued));
         } finally {
           this.lines.release();
         }
@@ -392,7 +411,7 @@ export class AliceConnection implements BudgetMember {
       return;
     }
     try {
-      this.send(name, content);
+      this.sendBounded(name, bounded);
     } catch (error) {
       this.fault(error);
       return;
@@ -444,7 +463,8 @@ export class AliceConnection implements BudgetMember {
   /** After each answer: the content limit follows identification, and the emitter's holder must keep going. */
   private afterAnswer(): void {
     if (this.closing || this.closed) return;
-    const { identified } = this.actor.getSnapshot().context;
+    const snapshot = this.actor.getSnapshot();
+    const { identified } = snapshot.context;
     const { limits } = this.settings;
     this.decoder.maxContentLength = identified ? this.settings.frame.maxContentLength! : limits.maxContentLengthUnidentified;
     if (identified && !this.everIdentified) {
@@ -453,8 +473,8 @@ export class AliceConnection implements BudgetMember {
       if (limits.idleTimeoutMs > 0) this.socket.setTimeout(limits.idleTimeoutMs);
     }
     // Progress is a change of state: answered requests that leave the frame where it is do not count.
-    const state = this.lock.owner === this.id ? JSON.stringify(this.actor.getSnapshot().value) : null;
-    if (state !== this.emitterState) {
+    const state = this.lock.owner === this.id ? snapshot.value : null;
+    if (state === null ? this.emitterState !== null : this.emitterState === null || !sameState(state, this.emitterState)) {
       clearTimeout(this.timers.emitter);
       this.emitterState = state;
       if (state !== null) this.timers.emitter = setTimeout(() => this.emitterStalled(), limits.emitterProgressMs);
@@ -476,8 +496,13 @@ export class AliceConnection implements BudgetMember {
   }
 
   private send(name: MessageName, content: object | null): void {
+    this.sendBounded(name, boundAnswer(name, content));
+  }
+
+  /** `content` already bound (boundAnswer). */
+  private sendBounded(name: MessageName, content: object | null): void {
     if (this.closed || this.closing) return;
-    this.write(name, this.channel.seal(CODES[name].code, boundAnswer(name, content)));
+    this.write(name, this.channel.seal(CODES[name].code, content));
   }
 
   private write(name: MessageName, frame: Buffer): void {

@@ -18,11 +18,15 @@ function randomByte(): number {
   return pool[next++]!;
 }
 
+const ALPHABET_CODES = Buffer.from(ALPHABET, 'latin1');
+const drawn = Buffer.allocUnsafe(CHALLENGE_LENGTH);
+
+/** Drawn into one buffer and read as one flat string: no string built a character at a time. */
 export function newChallenge(): string {
-  let out = '';
-  while (out.length < CHALLENGE_LENGTH) {
+  let n = 0;
+  while (n < CHALLENGE_LENGTH) {
     const byte = randomByte();
-    if (byte < LIMIT) out += ALPHABET[byte % ALPHABET.length];
+    if (byte < LIMIT) drawn[n++] = ALPHABET_CODES[byte % ALPHABET.length]!;
   }
-  return out;
+  return drawn.toString('latin1');
 }

@@ -6,7 +6,7 @@
 import type { Authenticator } from './auth/authenticator.ts';
 import { newChallenge } from './challenge.ts';
 import { Code, describeCode } from './codes.ts';
-import { encodeFrame, frameDigest, signFrame, type Decoded, type HeaderOrder, type Message, type OutgoingMessage, type RawFrame, type UnsignedFrame } from './frame.ts';
+import { encodeFrame, frameDigest, interpretContent, signFrame, type Decoded, type HeaderOrder, type Message, type OutgoingMessage, type RawFrame, type UnsignedFrame } from './frame.ts';
 
 export type Role = 'alice' | 'bob';
 
@@ -101,6 +101,17 @@ export class Channel {
       return { kind: 'authentication-failure', code: header.code, reason };
     }
     return null;
+  }
+
+  /** As open, for a frame straight from `FrameDecoder.next`: authenticated, then its content read (no intermediate value). */
+  openFrame(frame: RawFrame): Inbound {
+    const failure = this.authenticate(frame);
+    if (failure !== null) return failure;
+    const { code } = frame.header;
+    const read = interpretContent(code, frame.contentBytes);
+    if (read.ok) return { kind: 'message', message: { code, name: read.name, content: read.content }, frame };
+    if (read.error === 'UNKOWN_CODE') return { kind: 'unknown-code', code, frame };
+    return { kind: 'invalid-frame', code, reason: read.reason, frame };
   }
 
   open(decoded: Decoded): Inbound {

@@ -59,7 +59,10 @@ export type Decoded =
     };
 
 /** A frame cut out of the stream, its content not read yet; or why the stream cannot go on. */
-export type Delimited = { ok: true; frame: RawFrame } | { ok: false; error: 'FRAME_ERROR'; reason: string; fatal: true };
+export type Delimited = { ok: true; frame: RawFrame } | StreamFailure;
+
+/** Why the stream cannot go on: the connection must be closed. */
+export type StreamFailure = { ok: false; error: 'FRAME_ERROR'; reason: string; fatal: true };
 
 /** SHA-256 over the header and content bytes exactly as they are on the wire. */
 export function frameDigest(headerBytes: Uint8Array, contentBytes: Uint8Array): Buffer {
@@ -101,7 +104,7 @@ export function encodeUnsigned(msg: OutgoingMessage, signatureLength: number, or
   const headerAt = 4 + signatureLength;
   out.write(header, headerAt, 'latin1');
   if (contentLength > 0) out.write(content, headerAt + headerLength, 'latin1');
-  return { frame: out, digest: hash('sha256', out.subarray(headerAt), 'buffer') };
+  return { frame: out, digest: hash('sha256', new Uint8Array(out.buffer, out.byteOffset + headerAt, headerLength + contentLength), 'buffer') };
 }
 
 /** Signs the digest of an unsigned frame into its signature's place. */
@@ -136,6 +139,7 @@ function parseHeader(bytes: Buffer): ParseResult {
 
 const HEADER_KEYS = ['code', 'content_length', 'challenge', 'next_challenge'] as const;
 
+/** The parsed header itself once checked (extra keys ride along unread): no copy per frame. */
 function checkHeader(value: unknown): Header | string {
   if (!isJsonObject(value)) return 'header is not a JSON object';
   for (const key of HEADER_KEYS) if (!(key in value)) return `header lacks "${key}"`;
@@ -145,7 +149,7 @@ function checkHeader(value: unknown): Header | string {
     return 'header "content_length" is not a non-negative integer';
   if (typeof challenge !== 'string') return 'header "challenge" is not a string';
   if (typeof next_challenge !== 'string') return 'header "next_challenge" is not a string';
-  return { code, content_length, challenge, next_challenge };
+  return value as unknown as Header;
 }
 
 const EMPTY = Buffer.alloc(0);
@@ -153,11 +157,17 @@ const EMPTY = Buffer.alloc(0);
 /**
  * Streaming decoder: push chunks of any size, get whole frames (or error
  * values) back. Chunks are kept as a list and joined once per frame part,
- * so a large content costs one copy, not one per chunk.
+ * so a large content costs one copy, not one per chunk; a part inside one
+ * chunk is a view of it, the chunk read from an offset (no view of what is
+ * left per part).
  */
 export class FrameDecoder {
+  /** Received chunks, slots reused: chunks[head..count) hold what is not taken yet. */
   private readonly chunks: Buffer[] = [];
   private head = 0;
+  private count = 0;
+  /** Bytes of chunks[head] already taken. */
+  private offset = 0;
   private buffered = 0;
   private readonly headerFirst: boolean;
   /** Checked when a frame's header is read; a session may raise it once its peer is identified. */
@@ -166,7 +176,10 @@ export class FrameDecoder {
   // Lengths of the frame in progress, known once its fixed header (and then its JSON header) is read.
   private sigLength = -1;
   private headerLength = -1;
-  private pending: { signature: Buffer; headerBytes: Buffer; header: Header } | null = null;
+  // The frame in progress once its JSON header is read (header non-null).
+  private signature: Buffer = EMPTY;
+  private headerBytes: Buffer = EMPTY;
+  private header: Header | null = null;
 
   constructor(options: FrameOptions = {}) {
     this.headerFirst = (options.headerOrder ?? 'deployed') === 'deployed';
@@ -184,28 +197,37 @@ export class FrameDecoder {
   }
 
   push(chunk: Buffer): Decoded[] {
-    return this.delimit(chunk).map((d) => (d.ok ? interpret(d.frame) : d));
+    this.feed(chunk);
+    const out: Decoded[] = [];
+    for (let d = this.next(); d !== null; d = this.next()) out.push(d.ok ? interpret(d.frame) : d);
+    return out;
   }
 
   /** As push, without reading the contents: a caller may read a large one elsewhere (interpret, interpretContent). */
   delimit(chunk: Buffer): Delimited[] {
-    if (this.failed || chunk.length === 0) return [];
-    this.chunks.push(chunk);
-    this.buffered += chunk.length;
+    this.feed(chunk);
     const out: Delimited[] = [];
-    for (;;) {
-      const next = this.step();
-      if (next === null) return out;
-      out.push(next);
-      if (!next.ok) {
-        this.fail();
-        return out;
-      }
-    }
+    for (let d = this.next(); d !== null; d = this.next()) out.push(d);
+    return out;
+  }
+
+  /** Adds received bytes; `next` then cuts the frames out of them one by one (no list per chunk). */
+  feed(chunk: Buffer): void {
+    if (this.failed || chunk.length === 0) return;
+    this.chunks[this.count++] = chunk;
+    this.buffered += chunk.length;
+  }
+
+  /** The next whole frame fed, null when there is none yet; after an error value, always null. */
+  next(): Delimited | null {
+    if (this.failed) return null;
+    const next = this.step();
+    if (next !== null && !next.ok) this.fail();
+    return next;
   }
 
   /** The stream ended: anything left over is a truncated frame. */
-  end(): Decoded[] {
+  end(): StreamFailure[] {
     if (this.failed || (this.buffered === 0 && this.sigLength < 0)) return [];
     const reason = `stream ended inside a frame (${this.buffered} bytes of an incomplete frame)`;
     this.fail();
@@ -216,19 +238,33 @@ export class FrameDecoder {
     this.failed = true;
     this.chunks.length = 0;
     this.head = 0;
+    this.count = 0;
+    this.offset = 0;
     this.buffered = 0;
   }
 
   private step(): Delimited | null {
     if (this.sigLength < 0) {
       if (this.buffered < 4) return null;
-      const fixed = this.take(4);
-      const first = fixed.readUInt16BE(0);
-      const second = fixed.readUInt16BE(2);
+      let first: number;
+      let second: number;
+      const chunk = this.chunks[this.head]!;
+      const at = this.offset;
+      if (chunk.length - at > 4) {
+        // Read in place: no view of 4 bytes.
+        first = (chunk[at]! << 8) | chunk[at + 1]!;
+        second = (chunk[at + 2]! << 8) | chunk[at + 3]!;
+        this.offset = at + 4;
+        this.buffered -= 4;
+      } else {
+        const fixed = this.take(4);
+        first = fixed.readUInt16BE(0);
+        second = fixed.readUInt16BE(2);
+      }
       this.headerLength = this.headerFirst ? first : second;
       this.sigLength = this.headerFirst ? second : first;
     }
-    if (this.pending === null) {
+    if (this.header === null) {
       if (this.buffered < this.sigLength + this.headerLength) return null;
       const signature = this.take(this.sigLength);
       const headerBytes = this.take(this.headerLength);
@@ -239,46 +275,68 @@ export class FrameDecoder {
         const reason = `content_length ${header.content_length} exceeds the limit of ${this.maxContentLength} bytes`;
         return { ok: false, error: 'FRAME_ERROR', reason, fatal: true };
       }
-      this.pending = { signature, headerBytes, header };
+      this.signature = signature;
+      this.headerBytes = headerBytes;
+      this.header = header;
     }
-    const { header } = this.pending;
+    const { header } = this;
     if (this.buffered < header.content_length) return null;
-    const frame: RawFrame = { ...this.pending, contentBytes: this.take(header.content_length) };
-    this.pending = null;
+    const frame: RawFrame = { signature: this.signature, headerBytes: this.headerBytes, contentBytes: this.take(header.content_length), header };
+    this.header = null;
+    this.signature = EMPTY;
+    this.headerBytes = EMPTY;
     this.sigLength = -1;
     return { ok: true, frame };
   }
 
-  /** Removes n buffered bytes; zero-copy when they sit in one chunk. */
+  /** Removes n buffered bytes; zero-copy (a view) when they sit in one chunk. */
   private take(n: number): Buffer {
     if (n === 0) return EMPTY;
     this.buffered -= n;
     const first = this.chunks[this.head]!;
-    if (first.length > n) {
-      this.chunks[this.head] = first.subarray(n);
-      return first.subarray(0, n);
+    const at = this.offset;
+    const left = first.length - at;
+    if (left > n) {
+      this.offset = at + n;
+      return first.subarray(at, at + n);
     }
-    const out = first.length === n ? first : Buffer.allocUnsafe(n);
+    if (left === n) {
+      this.drop();
+      return at === 0 ? first : first.subarray(at);
+    }
+    const out = Buffer.allocUnsafe(n);
     let filled = 0;
     while (filled < n) {
       const chunk = this.chunks[this.head]!;
+      const from = this.offset;
       const want = n - filled;
-      if (chunk.length <= want) {
-        if (out !== chunk) out.set(chunk, filled);
-        filled += chunk.length;
-        this.head++;
+      if (chunk.length - from <= want) {
+        out.set(from === 0 ? chunk : chunk.subarray(from), filled);
+        filled += chunk.length - from;
+        this.drop();
       } else {
-        out.set(chunk.subarray(0, want), filled);
-        this.chunks[this.head] = chunk.subarray(want);
+        out.set(chunk.subarray(from, from + want), filled);
+        this.offset = from + want;
         filled = n;
       }
     }
-    // Drop consumed chunk slots now and then instead of shifting the array on every take.
-    if (this.head > 64 && this.head * 2 > this.chunks.length) {
+    return out;
+  }
+
+  /** The chunk at the head is used up. */
+  private drop(): void {
+    this.offset = 0;
+    this.chunks[this.head++] = EMPTY;
+    if (this.head === this.count) {
+      // Everything taken (the usual case between frames): the slots are used again from the first.
+      this.head = 0;
+      this.count = 0;
+    } else if (this.head > 64 && this.head * 2 > this.count) {
+      // Drop consumed chunk slots now and then instead of shifting the array on every take.
       this.chunks.splice(0, this.head);
+      this.count -= this.head;
       this.head = 0;
     }
-    return out;
   }
 }
 

@@ -189,22 +189,20 @@ const enum Numbers {
 
 /**
  * What a value `JSON.parse` made holds, and its containers (pushed on
- * `containers`). A walk over the parsed numbers costs far less than any
- * search of the text of a million symbols. A loop over an explicit stack,
- * not recursion: JSON.parse accepts nesting far deeper than the call stack.
+ * `containers` when given: only a long text needs them). A walk over the
+ * parsed numbers costs far less than any search of the text of a million
+ * symbols. A loop over an explicit stack, not recursion: JSON.parse accepts
+ * nesting far deeper than the call stack. Numbers and strings are looked at
+ * where they stand; only containers go on the stack.
  */
-function classify(value: unknown, containers: object[]): Numbers {
+function classify(value: unknown, containers: object[] | null): Numbers {
+  if (typeof value !== 'object' || value === null) return typeof value === 'number' ? numberKind(value) : Numbers.Plain;
   let found = Numbers.Plain;
-  const pending: unknown[] = [value];
+  const pending: object[] = [value];
   while (pending.length > 0) {
-    const v = pending.pop();
-    if (typeof v === 'number') {
-      if (Number.isInteger(v)) {
-        if (!Number.isSafeInteger(v)) return Numbers.Unsafe;
-        found = Numbers.Integral;
-      }
-    } else if (Array.isArray(v)) {
-      containers.push(v);
+    const v = pending.pop()!;
+    containers?.push(v);
+    if (Array.isArray(v)) {
       for (let i = 0; i < v.length; i++) {
         const x: unknown = v[i];
         if (typeof x === 'number') {
@@ -214,12 +212,24 @@ function classify(value: unknown, containers: object[]): Numbers {
           }
         } else if (typeof x === 'object' && x !== null) pending.push(x);
       }
-    } else if (typeof v === 'object' && v !== null) {
-      containers.push(v);
-      for (const key in v) pending.push((v as Record<string, unknown>)[key]);
+    } else {
+      for (const key in v) {
+        const x: unknown = (v as Record<string, unknown>)[key];
+        if (typeof x === 'number') {
+          if (Number.isInteger(x)) {
+            if (!Number.isSafeInteger(x)) return Numbers.Unsafe;
+            found = Numbers.Integral;
+          }
+        } else if (typeof x === 'object' && x !== null) pending.push(x);
+      }
     }
   }
   return found;
+}
+
+function numberKind(x: number): Numbers {
+  if (!Number.isInteger(x)) return Numbers.Plain;
+  return Number.isSafeInteger(x) ? Numbers.Integral : Numbers.Unsafe;
 }
 
 /** Parses JSON text as Python's `json.loads` does (with `NaN`, `Infinity`, `-Infinity`); never throws. */
@@ -232,11 +242,11 @@ export function parseJsonText(text: string): ParseResult {
     if (!mayHoldNonFinite(text)) return { ok: false, reason: `not valid JSON (${(err as Error).message})` };
     return parseRewritten(text);
   }
-  const containers: object[] = [];
+  const containers: object[] | null = text.length >= SEARCH_LATER_FROM ? [] : null;
   const numbers = classify(value, containers);
   if (numbers === Numbers.Plain) return { ok: true, value };
   if (numbers === Numbers.Integral) {
-    if (text.length >= SEARCH_LATER_FROM && containers.length > 0) {
+    if (containers !== null && containers.length > 0) {
       const source: Source = { text, root: containers[0]! };
       for (const c of containers) UNRESOLVED.set(c, source);
       return { ok: true, value };
@@ -294,7 +304,7 @@ function parseRewritten(text: string): ParseResult {
 
 /** Parses UTF-8 JSON bytes; never throws. */
 export function parseJsonBytes(bytes: Uint8Array): ParseResult {
-  const buffer = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  const buffer = Buffer.isBuffer(bytes) ? bytes : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   // The deployed peers write ASCII only (json.dumps escapes the rest), and latin1 decodes it several times faster.
   if (isAscii(buffer)) return parseJsonText(buffer.toString('latin1'));
   if (!isUtf8(buffer)) return { ok: false, reason: 'not valid UTF-8' };
@@ -343,8 +353,21 @@ function escapeNonAscii(quoted: string): string {
   return out.toString('latin1');
 }
 
+/** Printable ASCII without a quote or a backslash: what both JSON.stringify and Python write unescaped. */
+function isPlain(s: string): boolean {
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    if (c < 0x20 || c > 0x7e || c === 0x22 || c === 0x5c) return false;
+  }
+  return true;
+}
+
+/** Up to this length a string is first looked at character by character (keys, challenges, names), which costs less than JSON.stringify and a regular expression. */
+const PLAIN_CHECK_UP_TO = 64;
+
 /** A string as Python's `json.dumps` writes it. */
 export function pyString(s: string): string {
+  if (s.length <= PLAIN_CHECK_UP_TO && isPlain(s)) return `"${s}"`;
   const quoted = JSON.stringify(s);
   return HAS_NON_ASCII.test(quoted) ? escapeNonAscii(quoted) : quoted;
 }
