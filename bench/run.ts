@@ -3,8 +3,8 @@
  * process, against a raw TCP echo server in its own process
  * (`bench/deployed.ts`); then the hot path in one process (bytes -> decode
  * -> verify -> machine -> encode -> bytes) against baselines measured in the
- * same run: a raw TCP echo on loopback, and bare JSON.parse/stringify for
- * the codec; then reconciliation and privacy amplification
+ * same run: a raw TCP echo on loopback, a bare handler of the same frames
+ * (bench/connection.ts), and bare JSON.parse/stringify for the codec; then reconciliation and privacy amplification
  * (bench/postprocessing.ts).
  */
 import { once } from 'node:events';
@@ -18,6 +18,7 @@ import { Channel } from '../src/protocol/channel.ts';
 import { Code } from '../src/protocol/codes.ts';
 import { encodeFrame, FrameDecoder } from '../src/protocol/frame.ts';
 import { parseJsonText, pyStringify } from '../src/protocol/json.ts';
+import { benchConnection } from './connection.ts';
 import { benchDeployed, type Measured } from './deployed.ts';
 import { benchMachine } from './machine.ts';
 import { postprocessingBench } from './postprocessing.ts';
@@ -178,6 +179,15 @@ async function main(): Promise<void> {
   const lossless = timeIt(200, () => parseJsonText('{"hash": 385789897481570657, "x": [1, 2, 3]}'));
   const native = timeIt(200, () => JSON.parse('{"hash": 385789897481570657, "x": [1, 2, 3]}'));
   record('lossless parse of EC_VERIFICATION vs JSON.parse (which rounds)', lossless * 1e3, native * 1e3, 'µs', false);
+
+  const connection = await benchConnection(ROUND_TRIPS * 4);
+  record(
+    `whole connection path, CPU per request (IDENTIFICATION_REQUEST, none, ${connection.sessions} sessions, sockets stood in) vs a bare handler (delimit, SHA-256, JSON.parse, JSON.stringify, SHA-256, write)`,
+    connection.ours,
+    connection.bare,
+    'µs',
+    false,
+  );
 
   const machine = benchMachine(ROUND_TRIPS * 4);
   record('session machine: INVALID_RESPONSE (answered by the machine) vs a one-state machine emitting an answer', machine.own, machine.floor, 'µs', false);
