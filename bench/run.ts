@@ -180,7 +180,7 @@ async function main(): Promise<void> {
   const native = timeIt(200, () => JSON.parse('{"hash": 385789897481570657, "x": [1, 2, 3]}'));
   record('lossless parse of EC_VERIFICATION vs JSON.parse (which rounds)', lossless * 1e3, native * 1e3, 'µs', false);
 
-  const connection = await benchConnection(ROUND_TRIPS * 4);
+  const connection = await benchConnection(ROUND_TRIPS * 2);
   record(
     `whole connection path, CPU per request (IDENTIFICATION_REQUEST, none, ${connection.sessions} sessions, sockets stood in) vs a bare handler (delimit, SHA-256, JSON.parse, JSON.stringify, SHA-256, write)`,
     connection.ours,

@@ -164,6 +164,53 @@ describe('properties', () => {
     );
   });
 
+  it('feed and next cut out each frame\'s exact bytes, however the stream is chunked (many small chunks included)', () => {
+    fc.assert(
+      fc.property(fc.array(message, { minLength: 1, maxLength: 4 }), fc.array(fc.nat(), { maxLength: 300 }), (msgs, cuts) => {
+        const frames = msgs.map((m) => encodeFrame(m, noneAuthenticator));
+        const decoder = new FrameDecoder();
+        const out = [];
+        for (const chunk of chunked(Buffer.concat(frames), cuts)) {
+          decoder.feed(chunk);
+          for (let d = decoder.next(); d !== null; d = decoder.next()) out.push(d);
+        }
+        expect(decoder.bufferedBytes).toBe(0);
+        expect(decoder.inFrame).toBe(false);
+        expect(out).toHaveLength(frames.length);
+        out.forEach((d, i) => {
+          if (!d.ok) throw new Error(d.reason);
+          const { signature, headerBytes, contentBytes } = d.frame;
+          expect(Buffer.concat([frames[i]!.subarray(0, 4), signature, headerBytes, contentBytes]).equals(frames[i]!)).toBe(true);
+          expect(d.frame.header.code).toBe(msgs[i]!.code);
+        });
+      }),
+      { numRuns: 300 },
+    );
+  });
+
+  it('a content of hundreds of one-byte chunks, its last byte in the chunk that brings the next frame', () => {
+    const content = { text: 'x'.repeat(300) };
+    const a = encodeFrame({ code: Code.ABORT, content: { abort_message: content.text }, challenge: 'a', nextChallenge: 'b' }, noneAuthenticator);
+    const b = encodeFrame({ code: Code.DISCONNECTION, challenge: 'b', nextChallenge: 'c' }, noneAuthenticator);
+    const decoder = new FrameDecoder();
+    const out = [];
+    for (let i = 0; i < a.length - 1; i++) out.push(...decoder.push(a.subarray(i, i + 1)));
+    out.push(...decoder.push(Buffer.concat([a.subarray(a.length - 1), b])));
+    expect(out.map((d) => d.ok && d.message)).toEqual([
+      { code: Code.ABORT, name: 'ABORT', content: { abort_message: content.text } },
+      { code: Code.DISCONNECTION, name: 'DISCONNECTION', content: null },
+    ]);
+    expect(decoder.bufferedBytes).toBe(0);
+  });
+
+  it('next gives nothing more after an error value', () => {
+    const decoder = new FrameDecoder();
+    decoder.feed(rawFrame('[1]'));
+    expect(decoder.next()).toMatchObject({ ok: false, fatal: true });
+    decoder.feed(rawFrame(header({ code: 222 })));
+    expect(decoder.next()).toBeNull();
+  });
+
   it('byte by byte decoding gives the same message', () => {
     fc.assert(
       fc.property(message, (m) => {
