@@ -114,7 +114,7 @@ function heavyAnswer(content: object | null): boolean {
 }
 
 /** Whether two state values name the same states, whatever their keys' order (no string made per answer). */
-function sameState(a: StateValue, b: StateValue): boolean {
+export function sameState(a: StateValue, b: StateValue): boolean {
   if (typeof a === 'string' || typeof b === 'string') return a === b;
   let keys = 0;
   for (const key in a) {
