@@ -97,8 +97,8 @@ function bareHandler(socket: CountingSocket): void {
   socket.on('data', (chunk: Buffer) => {
     decoder.feed(chunk);
     for (let d = decoder.next(); d !== null; d = decoder.next()) {
-      if (!d.ok) throw new Error(d.reason);
-      const { signature, headerBytes, contentBytes } = d.frame;
+      if ('ok' in d) throw new Error(d.reason);
+      const { signature, headerBytes, contentBytes } = d;
       const signed = Buffer.concat([headerBytes, contentBytes]);
       if (!hash('sha256', signed, 'buffer').equals(signature)) throw new Error('digest');
       const header = JSON.parse(headerBytes.toString('latin1')) as { next_challenge: string };

@@ -178,10 +178,10 @@ describe('properties', () => {
         expect(decoder.inFrame).toBe(false);
         expect(out).toHaveLength(frames.length);
         out.forEach((d, i) => {
-          if (!d.ok) throw new Error(d.reason);
-          const { signature, headerBytes, contentBytes } = d.frame;
+          if ('ok' in d) throw new Error(d.reason);
+          const { signature, headerBytes, contentBytes } = d;
           expect(Buffer.concat([frames[i]!.subarray(0, 4), signature, headerBytes, contentBytes]).equals(frames[i]!)).toBe(true);
-          expect(d.frame.header.code).toBe(msgs[i]!.code);
+          expect(d.header.code).toBe(msgs[i]!.code);
         });
       }),
       { numRuns: 300 },

@@ -230,8 +230,7 @@ export class AliceConnection implements BudgetMember {
   private receive(chunk: Buffer): void {
     if (this.closing) return;
     this.decoder.feed(chunk);
-    for (let delimited = this.decoder.next(); delimited !== null; delimited = this.decoder.next()) {
-      const queued: Queued = delimited.ok ? delimited.frame : delimited;
+    for (let queued = this.decoder.next(); queued !== null; queued = this.decoder.next()) {
       this.queue.push(queued);
       this.queuedBytes += frameSize(queued);
     }

@@ -209,7 +209,7 @@ export class FrameDecoder {
   push(chunk: Buffer): Decoded[] {
     this.feed(chunk);
     const out: Decoded[] = [];
-    for (let d = this.next(); d !== null; d = this.next()) out.push(d.ok ? interpret(d.frame) : d);
+    for (let d = this.next(); d !== null; d = this.next()) out.push('ok' in d ? d : interpret(d));
     return out;
   }
 
@@ -217,7 +217,7 @@ export class FrameDecoder {
   delimit(chunk: Buffer): Delimited[] {
     this.feed(chunk);
     const out: Delimited[] = [];
-    for (let d = this.next(); d !== null; d = this.next()) out.push(d);
+    for (let d = this.next(); d !== null; d = this.next()) out.push('ok' in d ? d : { ok: true, frame: d });
     return out;
   }
 
@@ -228,11 +228,15 @@ export class FrameDecoder {
     this.buffered += chunk.length;
   }
 
-  /** The next whole frame fed, null when there is none yet; after an error value, always null. */
-  next(): Delimited | null {
+  /**
+   * The next whole frame fed (a RawFrame, no wrapper: `'ok' in` tells it
+   * from an error value), null when there is none yet; after an error
+   * value, always null.
+   */
+  next(): RawFrame | StreamFailure | null {
     if (this.failed) return null;
     const next = this.step();
-    if (next !== null && !next.ok) this.fail();
+    if (next !== null && 'ok' in next) this.fail();
     return next;
   }
 
@@ -253,7 +257,7 @@ export class FrameDecoder {
     this.buffered = 0;
   }
 
-  private step(): Delimited | null {
+  private step(): RawFrame | StreamFailure | null {
     if (this.sigLength < 0) {
       if (this.buffered < 4) return null;
       let first: number;
@@ -296,7 +300,7 @@ export class FrameDecoder {
     this.signature = EMPTY;
     this.headerBytes = EMPTY;
     this.sigLength = -1;
-    return { ok: true, frame };
+    return frame;
   }
 
   /** Removes n buffered bytes; zero-copy (a view) when they sit in one chunk. */

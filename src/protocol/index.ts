@@ -24,6 +24,7 @@ export {
   frameDigest,
   interpret,
   type Decoded,
+  type Delimited,
   type FrameErrorName,
   type FrameOptions,
   type Header,
@@ -31,6 +32,7 @@ export {
   type Message,
   type OutgoingMessage,
   type RawFrame,
+  type StreamFailure,
 } from './frame.ts';
 export { isJsonObject, parseJsonBytes, parseJsonText, pyStringify, type JsonObject, type JsonValue, type ParseResult } from './json.ts';
 export { CONTENT, validateContent, type ContentOf, type Validated } from './schemas.ts';
