@@ -11,6 +11,7 @@ import type { AliceBackend } from './backend.ts';
 import { AliceConnection, type ConnectionHooks, type ConnectionSettings, type MessageEvent, type SessionObserver } from './connection.ts';
 import { BufferBudget } from './buffer-budget.ts';
 import { EmitterLock } from './emitter-lock.ts';
+import { Outbox } from './outbox.ts';
 import { SuspectList, type SuspectPolicy } from './suspects.ts';
 
 export interface AliceServerOptions extends ConnectionSettings {
@@ -36,6 +37,7 @@ export class AliceServer {
   private readonly connections = new Set<AliceConnection>();
   private readonly suspects: SuspectList;
   private readonly budget: BufferBudget;
+  private readonly outbox = new Outbox();
   private readonly perAddress = new Map<string, number>();
   private nextId = 1;
 
@@ -118,6 +120,7 @@ export class AliceServer {
       const connection = new AliceConnection(id, socket, aliceSessionMachine, backend, this.lock, this.options, sessionLog, {
         onAuthFailure: (a) => this.suspects.failure(a),
         budget: this.budget,
+        outbox: this.outbox,
         onClosed: (c) => {
           this.connections.delete(c);
           this.count(address, -1);
