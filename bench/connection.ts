@@ -22,7 +22,8 @@ import { pino } from 'pino';
 import { aliceSessionMachine } from '../machines/alice-session.ts';
 import { BufferBudget } from '../src/alice/buffer-budget.ts';
 import { aliceConfigSchema } from '../src/alice/config.ts';
-import { AliceConnection, type ConnectionSettings } from '../src/alice/connection.ts';
+import { AliceConnection } from '../src/alice/connection.ts';
+import { connectionSettings } from '../src/alice/daemon.ts';
 import { EmitterLock } from '../src/alice/emitter-lock.ts';
 import { Outbox } from '../src/alice/outbox.ts';
 import { WorkerPool } from '../src/alice/worker-pool.ts';
@@ -137,23 +138,7 @@ export async function benchConnection(count: number): Promise<ConnectionCosts> {
   const config = aliceConfigSchema.parse({});
   const log = pino({ level: 'silent' });
   const pool = new WorkerPool({ size: 0, queueLimit: config.worker_queue, log });
-  const settings: ConnectionSettings = {
-    auth: noneAuthenticator,
-    frame: { headerOrder: config.header_order, maxContentLength: config.max_content_length },
-    serialNumber: config.serial_number,
-    versions: config.versions,
-    emitterWaitMs: config.emitter_wait_seconds * 1000,
-    pool,
-    limits: {
-      maxContentLengthUnidentified: Math.min(config.max_content_length_unidentified, config.max_content_length),
-      readAheadBytes: config.max_read_ahead_bytes,
-      frameTimeoutMs: config.frame_timeout_seconds * 1000,
-      identifyTimeoutMs: config.identify_timeout_seconds * 1000,
-      idleTimeoutMs: config.idle_timeout_seconds * 1000,
-      emitterProgressMs: config.emitter_progress_seconds * 1000,
-      maxAnswerLength: config.max_answer_length,
-    },
-  };
+  const settings = connectionSettings(config, noneAuthenticator, pool);
   const sim = createSimulatedAlice({});
   const lock = new EmitterLock();
   const budget = new BufferBudget(config.max_buffered_bytes);

@@ -12,6 +12,8 @@ import type { AliceBackend } from './backend.ts';
 import { acceptDeployedNames } from './deployed-parameters.ts';
 import { aliceConfigSchema, type AliceConfig, type AliceConfigInput } from './config.ts';
 import { AliceServer, type AliceServerOptions, type SessionObserver } from './server.ts';
+import type { ConnectionSettings } from './connection.ts';
+import type { Authenticator } from '../protocol/auth/authenticator.ts';
 import { withFinalKeyHook } from '../keys/alice-final-key.ts';
 import { startKeyService } from '../keys/service.ts';
 import { WorkerPool } from './worker-pool.ts';
@@ -100,6 +102,27 @@ export function fibrePortOf(config: AliceConfig): number {
   return config.sim.fibre_port ?? (config.port === 0 ? 0 : config.port + 1);
 }
 
+/** What every connection of a daemon with this configuration is given (bench/connection.ts builds its connections alike). */
+export function connectionSettings(config: AliceConfig, auth: Authenticator, pool: WorkerPool): ConnectionSettings {
+  return {
+    auth,
+    frame: { headerOrder: config.header_order, maxContentLength: config.max_content_length },
+    serialNumber: config.serial_number,
+    versions: config.versions,
+    emitterWaitMs: config.emitter_wait_seconds * 1000,
+    pool,
+    limits: {
+      maxContentLengthUnidentified: Math.min(config.max_content_length_unidentified, config.max_content_length),
+      readAheadBytes: config.max_read_ahead_bytes,
+      frameTimeoutMs: config.frame_timeout_seconds * 1000,
+      identifyTimeoutMs: config.identify_timeout_seconds * 1000,
+      idleTimeoutMs: config.idle_timeout_seconds * 1000,
+      emitterProgressMs: config.emitter_progress_seconds * 1000,
+      maxAnswerLength: config.max_answer_length,
+    },
+  };
+}
+
 /** Starts the daemon; rejects with a ConfigError naming each wrong key, or with the listen error. */
 export async function startAlice(options: StartAliceOptions = {}): Promise<AliceDaemon> {
   const config = validateConfig(aliceConfigSchema, options.config ?? {});
@@ -126,21 +149,7 @@ export async function startAlice(options: StartAliceOptions = {}): Promise<Alice
   const server = new AliceServer({
     host: config.host,
     port: config.port,
-    auth,
-    frame: { headerOrder: config.header_order, maxContentLength: config.max_content_length },
-    serialNumber: config.serial_number,
-    versions: config.versions,
-    emitterWaitMs: config.emitter_wait_seconds * 1000,
-    pool,
-    limits: {
-      maxContentLengthUnidentified: Math.min(config.max_content_length_unidentified, config.max_content_length),
-      readAheadBytes: config.max_read_ahead_bytes,
-      frameTimeoutMs: config.frame_timeout_seconds * 1000,
-      identifyTimeoutMs: config.identify_timeout_seconds * 1000,
-      idleTimeoutMs: config.idle_timeout_seconds * 1000,
-      emitterProgressMs: config.emitter_progress_seconds * 1000,
-      maxAnswerLength: config.max_answer_length,
-    },
+    ...connectionSettings(config, auth, pool),
     suspects: {
       maxFailures: config.max_auth_failures,
       windowMs: config.auth_failure_window_seconds * 1000,
