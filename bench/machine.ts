@@ -58,6 +58,7 @@ function startSession(machine: typeof sessionMachine, id: string) {
     emitterWaitMs: 1000,
     closed: () => false,
     maxAnswerLength: DEFAULT_LIMITS.max_answer_length,
+    toJSON: () => id,
   };
   return createActor(machine, { input: { serialNumber: 'QOSST/0001', versions: ['QOSST/0.2'], session } }).start();
 }

@@ -28,7 +28,11 @@ export interface AliceInput {
   identified?: boolean;
   /** Compatible protocol versions, the preferred one first (named in INVALID_QOSST_VERSION). */
   versions: readonly string[];
-  /** What the effects actor starts with (the session's backend): handed on, never read by the machine. */
+  /**
+   * What the effects actor starts with (the session's backend): handed on,
+   * never read by the machine. It is in the context, which the inspector
+   * serialises at every step: give it a `toJSON` that names it.
+   */
   session?: unknown;
 }
 
@@ -299,8 +303,20 @@ function stageConfig(b: Builder, stage: Stage): Config {
   return { initial: b.r.initialKey(stage), states };
 }
 
+/**
+ * The stages are children of the root unless a transition resumes the
+ * session's deep history, which needs them in a `session` state: every
+ * level of the hierarchy is walked by every transition (README, "What
+ * XState costs per event in our machine").
+ */
 export function buildAliceMachine(layout: Layout) {
-  const r = new Resolver(layout.id, layout);
+  const flat = aliceConfig(layout, false);
+  const config = flat.historyUsed ? aliceConfig(layout, true).config : flat.config;
+  return aliceSetup.createMachine(config as Parameters<typeof aliceSetup.createMachine>[0]);
+}
+
+function aliceConfig(layout: Layout, nested: boolean): { config: Config; historyUsed: boolean } {
+  const r = new Resolver(layout.id, layout, nested);
   const globals = r.globalRequests();
   const globalExpects = new Set<MessageName>(globals.map((g) => g.name));
   if (layout.renew) globalExpects.add(layout.renew.request);
@@ -308,9 +324,9 @@ export function buildAliceMachine(layout: Layout) {
   const firstStage = layout.stages[0]!;
   const stageStates: Record<string, Config> = {};
   for (const stage of layout.stages) stageStates[stage.id] = stageConfig(b, stage);
-  const states: Record<string, Config> = {
-    session: { initial: firstStage.id, states: stageStates },
-  };
+  // Where the session starts again after a failure: its first stage.
+  const session = nested ? 'session' : firstStage.id;
+  const states: Record<string, Config> = nested ? { session: { initial: firstStage.id, states: stageStates } } : stageStates;
 
   const rootOn: Record<string, Config[]> = {};
   for (const { name, def, mount } of globals) {
@@ -336,7 +352,7 @@ export function buildAliceMachine(layout: Layout) {
 
   states.failing = {
     description: 'An effect failed: the frame is discarded and emission stopped, then Alice answers ABORT.',
-    ...performing('discardFrame', { target: 'session', actions: ['abort', 'clearFrame'] }, { target: 'session', actions: ['abort', 'clearFrame'] }),
+    ...performing('discardFrame', { target: session, actions: ['abort', 'clearFrame'] }, { target: session, actions: ['abort', 'clearFrame'] }),
   };
   for (const name of r.ends) states[name] = { type: 'final' };
   // Exiting a state that has a deep history records the whole configuration: worth it only when something resumes.
@@ -353,11 +369,11 @@ export function buildAliceMachine(layout: Layout) {
     }),
     // One effects actor for the session's life: working states ask it, nothing is spawned per request.
     invoke: { id: 'effects', src: 'effects', input: ({ context }: { context: AliceContext }) => context.session },
-    initial: 'session',
+    initial: session,
     on: rootOn,
     states,
   };
-  return aliceSetup.createMachine(config as Parameters<typeof aliceSetup.createMachine>[0]);
+  return { config, historyUsed: r.historyUsed };
 }
 
 export type AliceMachine = ReturnType<typeof buildAliceMachine>;

@@ -159,6 +159,7 @@ export class AliceConnection implements BudgetMember {
       emitterWaitMs: settings.emitterWaitMs,
       closed: () => this.closed,
       maxAnswerLength: settings.limits.maxAnswerLength,
+      toJSON: () => `the backend of session ${id}`,
     };
     this.actor = createActor(machine, {
       input: { serialNumber: settings.serialNumber, versions: settings.versions, session },

@@ -24,6 +24,11 @@ export interface EffectsContext {
   closed: () => boolean;
   /** Largest answer content, in bytes. */
   maxAnswerLength: number;
+  /**
+   * How the session shows where the machine's context and events are
+   * serialised (the inspector): a name, not the backend and its frames.
+   */
+  toJSON(): string;
 }
 
 /**
