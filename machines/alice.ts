@@ -136,9 +136,10 @@ function stateMeta(metas: Record<string, unknown>): StateMeta {
   return {};
 }
 
+// One literal per update, no spreads: identification updates the context on every request of the kind.
 function contextUpdate(update: UpdateName, content: RequestInfo['content'] | undefined): Partial<AliceContext> {
-  const peer = update === 'identify' ? { peerSerialNumber: String(content?.serial_number) } : {};
-  return { ...sessionUpdate(update, content), ...peer };
+  if (update === 'identify') return { identified: true, peerSerialNumber: String(content?.serial_number) };
+  return sessionUpdate(update, content);
 }
 
 const aliceSetup = setup({
