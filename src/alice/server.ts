@@ -12,6 +12,7 @@ import { AliceConnection, type ConnectionHooks, type ConnectionSettings, type Me
 import { BufferBudget } from './buffer-budget.ts';
 import { aliceEffects } from './effects.ts';
 import { EmitterLock } from './emitter-lock.ts';
+import { Outbox } from './outbox.ts';
 import { SuspectList, type SuspectPolicy } from './suspects.ts';
 
 /**
@@ -43,6 +44,7 @@ export class AliceServer {
   private readonly connections = new Set<AliceConnection>();
   private readonly suspects: SuspectList;
   private readonly budget: BufferBudget;
+  private readonly outbox = new Outbox();
   private readonly perAddress = new Map<string, number>();
   private nextId = 1;
 
@@ -125,6 +127,7 @@ export class AliceServer {
       const connection = new AliceConnection(id, socket, sessionMachine, backend, this.lock, this.options, sessionLog, {
         onAuthFailure: (a) => this.suspects.failure(a),
         budget: this.budget,
+        outbox: this.outbox,
         onClosed: (c) => {
           this.connections.delete(c);
           this.count(address, -1);
