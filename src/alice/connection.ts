@@ -18,7 +18,7 @@ import { FrameDecoder, type FrameOptions, type RawFrame } from '../protocol/fram
 import type { Inbound } from '../protocol/channel.ts';
 import { validateContent } from '../protocol/schemas.ts';
 import type { AliceSessionBackend } from './backend.ts';
-import { aliceEffects } from './effects.ts';
+import type { EffectsContext } from './effects.ts';
 import type { BudgetMember, BufferBudget } from './buffer-budget.ts';
 import { boundAnswer, cut } from './echo.ts';
 import type { EmitterLock } from './emitter-lock.ts';
@@ -174,16 +174,17 @@ export class AliceConnection implements BudgetMember, OutboxMember {
     this.lines = lineHolder(log);
     this.decoder = new FrameDecoder({ ...settings.frame, maxContentLength: settings.limits.maxContentLengthUnidentified });
     this.channel = new Channel('alice', settings.auth, { headerOrder: settings.frame.headerOrder });
-    const effects = aliceEffects({
+    const session: EffectsContext = {
       backend,
       lock,
       owner: id,
       emitterWaitMs: settings.emitterWaitMs,
       closed: () => this.closed,
       maxAnswerLength: settings.limits.maxAnswerLength,
-    });
-    this.actor = createActor(machine.provide({ actors: effects }), {
-      input: { serialNumber: settings.serialNumber, versions: settings.versions },
+      toJSON: () => `the backend of session ${id}`,
+    };
+    this.actor = createActor(machine, {
+      input: { serialNumber: settings.serialNumber, versions: settings.versions, session },
       id: `alice-${id}`,
       ...(hooks.inspect ? { inspect: hooks.inspect } : {}),
     });
