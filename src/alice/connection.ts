@@ -25,7 +25,7 @@ import type { EmitterLock } from './emitter-lock.ts';
 import type { FailureVerdict } from './suspects.ts';
 import { packContent, type DecodedContent } from './offload-tasks.ts';
 import { PoolBusyError, PoolClosedError, type WorkerPool } from './worker-pool.ts';
-import { lineHolder, type LineHolder } from '../log.ts';
+import { lineFlusher, lineLogger, type LineFlusher } from '../log.ts';
 
 export interface ConnectionSettings {
   auth: Authenticator;
@@ -133,9 +133,9 @@ export class AliceConnection implements BudgetMember {
   private emitterState: string | null = null;
   private readonly timers: { identify?: NodeJS.Timeout; frame?: NodeJS.Timeout; emitter?: NodeJS.Timeout } = {};
   readonly peer: string;
-  /** The lines of one request and its answer go out together, before the answer (src/log.ts). */
-  private readonly lines: LineHolder;
-  /** One child logger per known message and direction: its fields are serialised once, not on every line. */
+  /** Lines are written once per event-loop turn (src/log.ts); a closing path writes them at once. */
+  private readonly lines: LineFlusher;
+  /** One child logger per known message and direction: its line is serialised once, not on every call. */
   private readonly messageLogs = { in: new Map<number, Logger>(), out: new Map<number, Logger>() };
 
   constructor(
@@ -149,7 +149,7 @@ export class AliceConnection implements BudgetMember {
     private readonly hooks: ConnectionHooks,
   ) {
     this.peer = `${socket.remoteAddress}:${socket.remotePort}`;
-    this.lines = lineHolder(log);
+    this.lines = lineFlusher(log);
     this.decoder = new FrameDecoder({ ...settings.frame, maxContentLength: settings.limits.maxContentLengthUnidentified });
     this.channel = new Channel('alice', settings.auth, { headerOrder: settings.frame.headerOrder });
     const effects = aliceEffects({
@@ -281,13 +281,8 @@ export class AliceConnection implements BudgetMember {
       while (!this.awaitingAnswer && !this.closed && !this.closing && this.queue.length > 0) {
         const queued = this.queue.shift()!;
         this.queuedBytes -= frameSize(queued);
-        this.lines.hold();
-        try {
-          if ('deferred' in queued) this.readOffThread(queued.deferred, queued.size);
-          else this.dispatch(this.channel.open(queued));
-        } finally {
-          this.lines.release();
-        }
+        if ('deferred' in queued) this.readOffThread(queued.deferred, queued.size);
+        else this.dispatch(this.channel.open(queued));
       }
       this.account();
       if (this.queue.length === 0 && this.socket.isPaused() && !this.closing) this.socket.resume();
@@ -483,7 +478,6 @@ export class AliceConnection implements BudgetMember {
   private write(name: MessageName, frame: Buffer): void {
     const { code, phase } = CODES[name];
     this.logMessage('out', code, name, phase, `→ ${name}`);
-    this.lines.flush();
     this.socket.write(frame);
     this.hooks.observer?.message({ session: this.id, direction: 'out', name, code, phase, time: Date.now() });
   }
@@ -504,7 +498,7 @@ export class AliceConnection implements BudgetMember {
         this.log.info({ dir, code, name, phase }, text);
         return;
       }
-      log = this.log.child({ dir, code, name, phase });
+      log = lineLogger(this.log, { dir, code, name, phase }, text);
       logs.set(code, log);
     }
     log.info(text);
