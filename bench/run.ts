@@ -182,7 +182,8 @@ async function main(): Promise<void> {
   const machine = benchMachine(ROUND_TRIPS * 4);
   record('session machine: INVALID_RESPONSE (answered by the machine) vs a one-state machine emitting an answer', machine.own, machine.floor, 'µs', false);
   record('session machine: IDENTIFICATION_REQUEST (answered by the machine, its context updated) vs the same', machine.identification, machine.floor, 'µs', false);
-  record('session machine: CHANGE_PARAMETER_REQUEST (a backend effect answering at once) vs the same', machine.effect, machine.floor, 'µs', false);
+  record('session machine: CHANGE_PARAMETER_REQUEST (a backend effect answering at once, through the session\'s effects actor) vs the same', machine.effect, machine.floor, 'µs', false);
+  record('a new session: its actor started from the machine built once vs a machine built for it with provide()', machine.session, machine.sessionProvide, 'µs', false);
 
   const keys = generateEd25519KeyPair();
   const digest = new Uint8Array(32).fill(7);

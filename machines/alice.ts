@@ -2,16 +2,17 @@
  * Builds Alice's statecharts from the phase definitions and a layout.
  *
  * Every waiting state accepts the requests of its definition; a request
- * with an effect goes through a working state that invokes the backend's
- * actor and gives the answer it returns (when the definition allows it).
- * The root holds the catch-all: any message no state accepts is answered
+ * with an effect goes through a working state that asks the session's
+ * effects actor (invoked once, at the root, from the backend's logic) and
+ * gives the answer it replies (when the definition allows it). The root
+ * holds the catch-all: any message no state accepts is answered
  * UNEXPECTED_COMMAND, by construction. An effect that fails leads to
  * `failing`: the frame is discarded (emission stopped) and Alice answers ABORT.
  */
-import { and, assign, emit, setup } from 'xstate';
+import { and, assign, emit, sendTo, setup } from 'xstate';
 import type { MessageName } from '../src/protocol/codes.ts';
 import { merge, Resolver, type Config } from './compose.ts';
-import { fromEffect, type EffectActorLogic } from './effect.ts';
+import { fromEffects, type EffectReply, type EffectRequest, type EffectRun, type EffectsLogic } from './effect.ts';
 import type { Layout, Mount, Stage } from './layout.ts';
 import { EFFECTS, REFUSALS, sessionUpdate, type AnswerDef, type EffectName, type PhaseDef, type RequestDef, type UpdateName } from './phase.ts';
 
@@ -27,14 +28,18 @@ export interface AliceInput {
   identified?: boolean;
   /** Compatible protocol versions, the preferred one first (named in INVALID_QOSST_VERSION). */
   versions: readonly string[];
+  /**
+   * What the effects actor starts with (the session's backend): handed on,
+   * never read by the machine. It is in the context, which the inspector
+   * serialises at every step: give it a `toJSON` that names it.
+   */
+  session?: unknown;
 }
 
 export interface AliceContext extends Omit<AliceInput, 'identified'> {
   identified: boolean;
   peerSerialNumber: string | null;
   frameUuid: string | null;
-  /** The request being answered. */
-  request: RequestInfo | null;
   /** Why the frame is being aborted by Alice. */
   failure: string | null;
 }
@@ -43,6 +48,8 @@ export interface AliceContext extends Omit<AliceInput, 'identified'> {
 export type RequestEvent = RequestInfo & { readonly type: MessageName };
 export type AliceEvent =
   | RequestEvent
+  /** The effects actor's reply, naming the request it answers (none for a frame discarded on Alice's own decision). */
+  | EffectReply<EffectOutput, RequestInfo | null>
   | { type: 'AUTHENTICATION_FAILED'; code: number; reason: string }
   /** Alice's own decision (a session holding the emitter makes no progress): the frame is aborted. */
   | { type: 'STALLED'; reason: string };
@@ -54,7 +61,7 @@ export interface AnswerEvent {
 }
 
 export interface EffectInput {
-  request: RequestInfo;
+  request: RequestInfo | null;
   context: AliceContext;
 }
 
@@ -63,17 +70,33 @@ export interface EffectOutput {
   content?: object | null;
 }
 
-export type EffectLogic = EffectActorLogic<EffectOutput, EffectInput>;
+/** The backend's function for one effect. */
+export type EffectFunction = EffectRun<EffectInput, EffectOutput>;
 
-/** Placeholders: a backend supplies the real actors with `machine.provide({ actors })`. */
-const missingEffects = Object.fromEntries(
-  EFFECTS.map((name) => [
-    name,
-    fromEffect<EffectOutput, EffectInput>(() => {
-      throw new Error(`no backend supplies the effect ${name}`);
-    }),
-  ]),
-) as Record<EffectName, EffectLogic>;
+/** The effects actor a backend supplies with `machine.provide({ actors: { effects } })`, once for every session. */
+export type AliceEffectsLogic<TSession = unknown> = EffectsLogic<EffectName, EffectInput, TSession>;
+
+/** The placeholder: every effect fails (the frame is aborted) until a backend supplies the actor. */
+const missing =
+  (name: EffectName): EffectFunction =>
+  () => {
+    throw new Error(`no backend supplies the effect ${name}`);
+  };
+const missingEffects: AliceEffectsLogic = fromEffects(() => Object.fromEntries(EFFECTS.map((name) => [name, missing(name)])) as Record<EffectName, EffectFunction>);
+
+/** The request an event answers: the request itself, or the one the effects actor's reply names. */
+function requestOf(event: AliceEvent): RequestInfo | null {
+  switch (event.type) {
+    case 'effect.done':
+    case 'effect.error':
+      return event.request;
+    case 'AUTHENTICATION_FAILED':
+    case 'STALLED':
+      return null;
+    default:
+      return event;
+  }
+}
 
 /** The content of an answer the machine gives itself, without asking the backend. */
 function ownContent(answer: MessageName, context: AliceContext): object | null {
@@ -99,14 +122,24 @@ interface WaitingMeta {
   expects: readonly MessageName[];
 }
 
-function waitingMeta(metas: Record<string, unknown>): WaitingMeta | undefined {
-  for (const meta of Object.values(metas)) if ((meta as Partial<WaitingMeta> | undefined)?.waiting) return meta as WaitingMeta;
-  return undefined;
+/** The meta of a working state: the request it answers, through which effect. */
+interface WorkingMeta {
+  working: true;
+  request: MessageName;
+  effect: EffectName;
 }
 
+type StateMeta = Partial<WaitingMeta> & Partial<WorkingMeta>;
+
+function stateMeta(metas: Record<string, unknown>): StateMeta {
+  for (const meta of Object.values(metas)) if ((meta as StateMeta | undefined)?.waiting || (meta as StateMeta | undefined)?.working) return meta as StateMeta;
+  return {};
+}
+
+// One literal per update, no spreads: identification updates the context on every request of the kind.
 function contextUpdate(update: UpdateName, content: RequestInfo['content'] | undefined): Partial<AliceContext> {
-  const peer = update === 'identify' ? { peerSerialNumber: String(content?.serial_number) } : {};
-  return { ...sessionUpdate(update, content), ...peer };
+  if (update === 'identify') return { identified: true, peerSerialNumber: String(content?.serial_number) };
+  return sessionUpdate(update, content);
 }
 
 const aliceSetup = setup({
@@ -116,7 +149,7 @@ const aliceSetup = setup({
     input: {} as AliceInput,
     emitted: {} as AnswerEvent,
   },
-  actors: missingEffects,
+  actors: { effects: missingEffects },
   guards: {
     identified: ({ context }) => context.identified,
     incompatibleVersion: ({ context, event }) =>
@@ -131,12 +164,15 @@ const aliceSetup = setup({
       (event as unknown as { output: EffectOutput }).output.answer === params.answer,
   },
   actions: {
-    // Saving the request and the update of an answer given at once are one assignment: each costs a new snapshot.
-    saveRequest: assign(({ event }, params: { update?: UpdateName } | undefined) => {
-      const { name, code, content } = event as RequestEvent;
-      const request = { name, code, content };
-      return params?.update ? { request, ...contextUpdate(params.update, content) } : { request };
-    }),
+    // The request is not kept in the context: an assignment costs a new snapshot, and the reply names it.
+    perform: sendTo(
+      'effects',
+      ({ context, event }, params: { effect: EffectName }): EffectRequest<EffectName, EffectInput> => ({
+        type: 'effect',
+        effect: params.effect,
+        input: { request: requestOf(event), context },
+      }),
+    ),
     answer: emit(({ context }, params: { name: MessageName }) => ({
       type: 'answer' as const,
       name: params.name,
@@ -154,12 +190,12 @@ const aliceSetup = setup({
     // The catch-all leaves the state as it is: what the session accepts is in the meta of the waiting state it is in.
     unexpected: emit(({ context, event, self }) => {
       const e = event as RequestEvent;
-      const expects = waitingMeta(self.getSnapshot().getMeta())?.expects;
+      const { expects, request } = stateMeta(self.getSnapshot().getMeta());
       const expected = !context.identified
         ? 'the client is not identified: IDENTIFICATION_REQUEST expected'
         : expects
           ? `expected now: ${expects.join(', ')}`
-          : `the answer to ${context.request?.name ?? 'the previous request'} is being prepared`;
+          : `the answer to ${request ?? 'the previous request'} is being prepared`;
       return {
         type: 'answer' as const,
         name: 'UNEXPECTED_COMMAND' as const,
@@ -167,15 +203,14 @@ const aliceSetup = setup({
       };
     }),
     forgetIdentification: assign({ identified: false }),
-    update: assign(({ context }, params: { update: UpdateName }) => contextUpdate(params.update, context.request?.content)),
+    update: assign(({ event }, params: { update: UpdateName }) => contextUpdate(params.update, requestOf(event)?.content)),
     failEffect: assign({
-      failure: ({ context, event }) =>
-        `${context.request?.name ?? 'request'} failed: ${errorText((event as unknown as { error: unknown }).error)}`,
+      failure: ({ event }) => `${requestOf(event)?.name ?? 'request'} failed: ${errorText((event as unknown as { error: unknown }).error)}`,
     }),
     failStalled: assign({ failure: ({ event }) => (event as { type: 'STALLED'; reason: string }).reason }),
     failAnswer: assign({
-      failure: ({ context, event }) =>
-        `the backend answered ${(event as unknown as { output: EffectOutput }).output.answer} to ${context.request?.name}, which the specification does not allow`,
+      failure: ({ event }) =>
+        `the backend answered ${(event as unknown as { output: EffectOutput }).output.answer} to ${requestOf(event)?.name}, which the specification does not allow`,
     }),
     abort: emit(({ context }) => ({
       type: 'answer' as const,
@@ -207,7 +242,6 @@ function requestTransitions(
     return all.length === 0 ? undefined : all.length === 1 ? all[0] : and(all as never[]);
   };
   const updates = (a: AnswerDef | undefined) => (a?.update ? [{ type: 'update', params: { update: a.update } }] : []);
-  const saveWith = (a: AnswerDef | undefined) => (a?.update ? { type: 'saveRequest', params: { update: a.update } } : 'saveRequest');
   const { r } = b;
   const stayAt = stage === null ? undefined : r.ref(stage.id, origin);
   const on: Config[] = [];
@@ -217,7 +251,7 @@ function requestTransitions(
     on.push({
       guard: guardOf([guard]),
       target: a ? r.answerTarget(stage, mount, origin, a) : undefined,
-      actions: [saveWith(a), { type: 'refuse', params: { answer, why: REFUSALS[guard] } }],
+      actions: [...updates(a), { type: 'refuse', params: { answer, why: REFUSALS[guard] } }],
       description: REFUSALS[guard],
     });
   }
@@ -227,14 +261,14 @@ function requestTransitions(
     on.push({
       guard: guardOf([]),
       target: r.answerTarget(stage, mount, origin, a),
-      actions: [saveWith(a), { type: 'answer', params: { name: answer } }],
+      actions: [...updates(a), { type: 'answer', params: { name: answer } }],
       // Beside a refusal, the answer is one of two: say when.
       ...(def.refuse ? { description: a.when } : {}),
     });
     return { on, states: {} };
   }
   const workingTarget = stage ? r.ref(stage.id, working) : r.root(working);
-  on.push({ guard: guardOf([]), target: workingTarget, actions: ['saveRequest'] });
+  on.push({ guard: guardOf([]), target: workingTarget });
   const onDone: Config[] = answers.map(([answer, a]) => ({
     guard: { type: 'answerIs', params: { answer } },
     target: r.answerTarget(stage, mount, origin, a) ?? stayAt ?? r.history,
@@ -244,14 +278,15 @@ function requestTransitions(
   onDone.push({ target: b.failing, actions: ['failAnswer'] });
   const state: Config = {
     description: `Answering ${name}: the backend's ${def.effect} decides.`,
-    invoke: {
-      src: def.effect,
-      input: ({ context }: { context: AliceContext }) => ({ request: context.request!, context }),
-      onDone,
-      onError: { target: b.failing, actions: ['failEffect'] },
-    },
+    meta: { working: true, request: name, effect: def.effect } satisfies WorkingMeta,
+    ...performing(def.effect, onDone, { target: b.failing, actions: ['failEffect'] }),
   };
   return { on, states: { [working]: state } };
+}
+
+/** A state that asks the effects actor for `effect` on entry and leaves on its reply. */
+function performing(effect: EffectName, done: Config | Config[], error: Config): Config {
+  return { entry: { type: 'perform', params: { effect } }, on: { 'effect.done': done, 'effect.error': error } };
 }
 
 function stageConfig(b: Builder, stage: Stage): Config {
@@ -269,8 +304,20 @@ function stageConfig(b: Builder, stage: Stage): Config {
   return { initial: b.r.initialKey(stage), states };
 }
 
+/**
+ * The stages are children of the root unless a transition resumes the
+ * session's deep history, which needs them in a `session` state: every
+ * level of the hierarchy is walked by every transition (README, "What
+ * XState costs per event in our machine").
+ */
 export function buildAliceMachine(layout: Layout) {
-  const r = new Resolver(layout.id, layout);
+  const flat = aliceConfig(layout, false);
+  const config = flat.historyUsed ? aliceConfig(layout, true).config : flat.config;
+  return aliceSetup.createMachine(config as Parameters<typeof aliceSetup.createMachine>[0]);
+}
+
+function aliceConfig(layout: Layout, nested: boolean): { config: Config; historyUsed: boolean } {
+  const r = new Resolver(layout.id, layout, nested);
   const globals = r.globalRequests();
   const globalExpects = new Set<MessageName>(globals.map((g) => g.name));
   if (layout.renew) globalExpects.add(layout.renew.request);
@@ -278,9 +325,9 @@ export function buildAliceMachine(layout: Layout) {
   const firstStage = layout.stages[0]!;
   const stageStates: Record<string, Config> = {};
   for (const stage of layout.stages) stageStates[stage.id] = stageConfig(b, stage);
-  const states: Record<string, Config> = {
-    session: { initial: firstStage.id, states: stageStates },
-  };
+  // Where the session starts again after a failure: its first stage.
+  const session = nested ? 'session' : firstStage.id;
+  const states: Record<string, Config> = nested ? { session: { initial: firstStage.id, states: stageStates } } : stageStates;
 
   const rootOn: Record<string, Config[]> = {};
   for (const { name, def, mount } of globals) {
@@ -291,24 +338,22 @@ export function buildAliceMachine(layout: Layout) {
   if (layout.renew) {
     const { request, stage } = layout.renew;
     const target = r.ref(stage, `${r.initialKey(stage)}_${request}`);
-    merge(rootOn, request, [{ guard: 'identified', target: r.root('renewing'), actions: ['saveRequest'] }]);
+    merge(rootOn, request, [{ guard: 'identified', target: r.root('renewing') }]);
+    // The discard's reply names the request: the working state entered next asks the backend about it.
     states.renewing = {
       description: `A new ${request}: the frame in progress is discarded first.`,
-      invoke: { src: 'discardFrame', input: ({ context }: { context: AliceContext }) => ({ request: context.request!, context }), onDone: { target }, onError: { target: b.failing, actions: ['failEffect'] } },
+      ...performing('discardFrame', { target }, { target: b.failing, actions: ['failEffect'] }),
     };
   }
   rootOn.AUTHENTICATION_FAILED = [{ actions: ['forgetIdentification', { type: 'answer', params: { name: 'AUTHENTICATION_INVALID' } }] }];
   rootOn.STALLED = [{ target: b.failing, actions: ['failStalled'], description: 'Alice - the emitter held without progress' }];
   rootOn['*'] = [{ actions: ['unexpected'] }];
+  // A reply the machine no longer waits for (the connection serialises requests, so only after the session moved on).
+  rootOn['effect.*'] = [{}];
 
   states.failing = {
     description: 'An effect failed: the frame is discarded and emission stopped, then Alice answers ABORT.',
-    invoke: {
-      src: 'discardFrame',
-      input: ({ context }: { context: AliceContext }) => ({ request: context.request!, context }),
-      onDone: { target: 'session', actions: ['abort', 'clearFrame'] },
-      onError: { target: 'session', actions: ['abort', 'clearFrame'] },
-    },
+    ...performing('discardFrame', { target: session, actions: ['abort', 'clearFrame'] }, { target: session, actions: ['abort', 'clearFrame'] }),
   };
   for (const name of r.ends) states[name] = { type: 'final' };
   // Exiting a state that has a deep history records the whole configuration: worth it only when something resumes.
@@ -321,14 +366,15 @@ export function buildAliceMachine(layout: Layout) {
       identified: input.identified ?? false,
       peerSerialNumber: null,
       frameUuid: null,
-      request: null,
       failure: null,
     }),
-    initial: 'session',
+    // One effects actor for the session's life: working states ask it, nothing is spawned per request.
+    invoke: { id: 'effects', src: 'effects', input: ({ context }: { context: AliceContext }) => context.session },
+    initial: session,
     on: rootOn,
     states,
   };
-  return aliceSetup.createMachine(config as Parameters<typeof aliceSetup.createMachine>[0]);
+  return { config, historyUsed: r.historyUsed };
 }
 
 export type AliceMachine = ReturnType<typeof buildAliceMachine>;

@@ -28,9 +28,15 @@ export class Resolver {
   private readonly historyRef: string;
   private readonly stages: ReadonlyMap<string, Stage>;
 
+  /**
+   * `nested`: the stages live in a `session` state, which a deep history
+   * needs; without it they are children of the root, one level less for
+   * every transition to walk.
+   */
   constructor(
     readonly machineId: string,
     readonly layout: Layout,
+    readonly nested = true,
   ) {
     this.stages = new Map(layout.stages.map((s) => [s.id, s]));
     this.historyRef = `#${machineId}.session.resume`;
@@ -42,9 +48,9 @@ export class Resolver {
     return this.historyRef;
   }
 
-  /** Stages live in `session`, so that leaving it for a global request records its history. */
+  /** Nested, stages live in `session`, so that leaving it for a global request records its history. */
   ref(stageId: string, key: string): string {
-    return `#${this.machineId}.session.${stageId}.${key}`;
+    return this.nested ? `#${this.machineId}.session.${stageId}.${key}` : `#${this.machineId}.${stageId}.${key}`;
   }
 
   root(key: string): string {

@@ -1,12 +1,14 @@
 /**
- * The actor logic of an effect: a function of its input that answers at once
- * or with a promise. XState's `fromPromise` wraps every call in a promise
- * and an AbortController, so even an answer known at once reaches the
- * machine only after a microtask; here a synchronous answer completes the
- * actor while it starts, and the machine takes its done transition within
- * the same `send` as the request.
+ * The actor that performs a session's effects: one per session, started
+ * with the session and asked by each working state in turn. It runs the
+ * backend's function for the effect and sends the machine its reply,
+ * `effect.done` (the output) or `effect.error`, each naming the request it
+ * answers. An answer known at once is replied within the `send` of the
+ * request, with no promise in between; a promise is replied to when it
+ * settles. Nothing is created per request (see the README, "What XState
+ * costs per event in our machine, and why").
  */
-import type { ActorLogic, ActorRef, ActorSystem, EventObject, Snapshot } from 'xstate';
+import { fromCallback, type CallbackActorLogic, type EventObject } from 'xstate';
 
 export type Awaitable<T> = T | PromiseLike<T>;
 
@@ -18,53 +20,53 @@ export function andThen<T, U>(value: Awaitable<T>, f: (settled: T) => Awaitable<
   return isPromiseLike(value) ? value.then(f) : f(value);
 }
 
-export type EffectSnapshot<TOutput, TInput> = Snapshot<TOutput> & { input: TInput | undefined };
-
-type EffectEvent<TOutput> = { type: 'effect.resolve'; output: TOutput } | { type: 'effect.reject'; error: unknown } | { type: 'xstate.stop' };
-
-export type EffectActorLogic<TOutput, TInput> = ActorLogic<EffectSnapshot<TOutput, TInput>, EffectEvent<TOutput>, TInput, ActorSystem<any>, EventObject>;
-
-/** An effect that settles after its state was left (the actor stopped) is ignored, as with fromPromise. */
-function settle<TOutput>(self: ActorRef<Snapshot<unknown>, EffectEvent<TOutput>>, event: EffectEvent<TOutput>): void {
-  if (self.getSnapshot().status === 'active') self.send(event);
+/** What a working state asks: the effect, and what the backend's function for it is given. */
+export interface EffectRequest<TName extends string, TInput> extends EventObject {
+  type: 'effect';
+  effect: TName;
+  input: TInput;
 }
 
-export function fromEffect<TOutput, TInput>(run: (input: TInput) => Awaitable<TOutput>): EffectActorLogic<TOutput, TInput> {
-  return {
-    config: run,
-    transition: (snapshot, event) => {
-      if (snapshot.status !== 'active') return snapshot;
-      switch (event.type) {
-        case 'effect.resolve':
-          return { status: 'done', output: event.output, error: undefined, input: undefined };
-        case 'effect.reject':
-          return { status: 'error', output: undefined, error: event.error, input: undefined };
-        case 'xstate.stop':
-          return { status: 'stopped', output: undefined, error: undefined, input: undefined };
-        default:
-          return snapshot;
-      }
-    },
-    start: (snapshot, { self }) => {
-      if (snapshot.status !== 'active') return;
+/** `request`: what the effect's input names as the request it answers, handed back with the reply. */
+export type EffectReply<TOutput, TRequest> =
+  | { type: 'effect.done'; request: TRequest; output: TOutput }
+  | { type: 'effect.error'; request: TRequest; error: unknown };
+
+export type EffectRun<TInput, TOutput> = (input: TInput) => Awaitable<TOutput>;
+
+export type EffectsLogic<TName extends string, TInput, TSession> = CallbackActorLogic<EffectRequest<TName, TInput>, TSession>;
+
+/**
+ * The effects actor: `functions(session)` is called once, when the session
+ * starts, and gives the function of each effect. Only the reply to the
+ * latest request is sent: one that settles after the machine moved on to
+ * another request (or stopped the actor) is dropped, as a stopped invoked
+ * actor's would be.
+ */
+export function fromEffects<TName extends string, TInput extends { request: unknown }, TOutput, TSession>(
+  functions: (session: TSession) => Record<TName, EffectRun<TInput, TOutput>>,
+): EffectsLogic<TName, TInput, TSession> {
+  return fromCallback<EffectRequest<TName, TInput>, TSession>(({ input, sendBack, receive }) => {
+    const run = functions(input);
+    let latest = 0;
+    receive(({ effect, input: effectInput }) => {
+      const turn = ++latest;
+      const { request } = effectInput;
+      const done = (output: TOutput) => {
+        if (turn === latest) sendBack({ type: 'effect.done', request, output } satisfies EffectReply<TOutput, unknown>);
+      };
+      const fail = (error: unknown) => {
+        if (turn === latest) sendBack({ type: 'effect.error', request, error } satisfies EffectReply<TOutput, unknown>);
+      };
       let result: Awaitable<TOutput>;
       try {
-        result = run(snapshot.input as TInput);
+        result = run[effect](effectInput);
       } catch (error) {
-        settle(self, { type: 'effect.reject', error });
+        fail(error);
         return;
       }
-      if (isPromiseLike(result)) {
-        result.then(
-          (output) => settle(self, { type: 'effect.resolve', output }),
-          (error: unknown) => settle(self, { type: 'effect.reject', error }),
-        );
-      } else {
-        settle(self, { type: 'effect.resolve', output: result });
-      }
-    },
-    getInitialSnapshot: (_, input) => ({ status: 'active', output: undefined, error: undefined, input }),
-    getPersistedSnapshot: (snapshot) => snapshot,
-    restoreSnapshot: (snapshot) => snapshot as EffectSnapshot<TOutput, TInput>,
-  };
+      if (isPromiseLike(result)) result.then(done, fail);
+      else done(result);
+    });
+  });
 }

@@ -33,10 +33,11 @@ export {
   type AliceContext,
   type AliceEvent,
   type AliceInput,
+  type AliceEffectsLogic,
   type AliceMachine,
   type AnswerEvent,
+  type EffectFunction,
   type EffectInput,
-  type EffectLogic,
   type EffectOutput,
 } from './alice.ts';
 export { SESSION_LAYOUT, aliceSessionMachine } from './alice-session.ts';

@@ -87,7 +87,7 @@ describe('a client vanishing in every waiting state', () => {
 
       const next = await RawClient.connect(alice.port);
       await next.identify();
-      await walk(next, 'alice.session.quantum-information-exchange.ready');
+      await walk(next, 'alice.quantum-information-exchange.ready');
       expect((await next.request('QIE_TRIGGER')).name).toBe('QIE_EMISSION_STARTED');
       expect((await next.request('ABORT')).name).toBe('ABORT_ACK');
       next.close();
@@ -100,7 +100,7 @@ describe('a client vanishing in every waiting state', () => {
     try {
       const bob = await RawClient.connect(slow.port);
       await bob.identify();
-      await walk(bob, 'alice.session.quantum-information-exchange.initialized');
+      await walk(bob, 'alice.quantum-information-exchange.initialized');
       bob.socket.write(bob.channel.seal(CODES.QIE_REQUEST.code, null));
       await new Promise((r) => setTimeout(r, 30));
       expect(slow.server.emitterOwner).not.toBeNull();

@@ -18,11 +18,12 @@ import { FrameDecoder, interpret, type Decoded, type FrameOptions, type RawFrame
 import type { Inbound } from '../protocol/channel.ts';
 import { validateContent } from '../protocol/schemas.ts';
 import type { AliceSessionBackend } from './backend.ts';
-import { aliceEffects } from './effects.ts';
+import type { EffectsContext } from './effects.ts';
 import type { BudgetMember, BufferBudget } from './buffer-budget.ts';
 import { boundAnswer, cut } from './echo.ts';
 import type { EmitterLock } from './emitter-lock.ts';
 import type { FailureVerdict } from './suspects.ts';
+import type { Outbox, OutboxMember } from './outbox.ts';
 import { packContent, type DecodedContent } from './offload-tasks.ts';
 import { PoolBusyError, PoolClosedError, type WorkerPool } from './worker-pool.ts';
 import { lineFlusher, lineLogger, type LineFlusher } from '../log.ts';
@@ -76,6 +77,8 @@ export interface ConnectionHooks {
   onAuthFailure(address: string): FailureVerdict;
   /** Every connection's buffered bytes share one budget. */
   budget: BufferBudget;
+  /** Every connection's answers go out together at the end of the event-loop turn. */
+  outbox: Outbox;
   onClosed(connection: AliceConnection): void;
   observer?: SessionObserver;
   inspect?: Observer<InspectionEvent> | ((event: InspectionEvent) => void);
@@ -113,11 +116,13 @@ const heavyAnswer = (content: object | null) =>
 
 type Validity = { ok: true; content: unknown } | { ok: false; error: string };
 
-export class AliceConnection implements BudgetMember {
+export class AliceConnection implements BudgetMember, OutboxMember {
   readonly actor: Actor<AliceMachine>;
   private readonly decoder: FrameDecoder;
   private readonly channel: Channel;
   private readonly queue: Queued[] = [];
+  /** Answers made in this event-loop turn, written at its end (outbox.ts). */
+  private readonly outgoing: Buffer[] = [];
   private awaitingAnswer = false;
   private draining = false;
   private closed = false;
@@ -152,16 +157,17 @@ export class AliceConnection implements BudgetMember {
     this.lines = lineFlusher(log);
     this.decoder = new FrameDecoder({ ...settings.frame, maxContentLength: settings.limits.maxContentLengthUnidentified });
     this.channel = new Channel('alice', settings.auth, { headerOrder: settings.frame.headerOrder });
-    const effects = aliceEffects({
+    const session: EffectsContext = {
       backend,
       lock,
       owner: id,
       emitterWaitMs: settings.emitterWaitMs,
       closed: () => this.closed,
       maxAnswerLength: settings.limits.maxAnswerLength,
-    });
-    this.actor = createActor(machine.provide({ actors: effects }), {
-      input: { serialNumber: settings.serialNumber, versions: settings.versions },
+      toJSON: () => `the backend of session ${id}`,
+    };
+    this.actor = createActor(machine, {
+      input: { serialNumber: settings.serialNumber, versions: settings.versions, session },
       id: `alice-${id}`,
       ...(hooks.inspect ? { inspect: hooks.inspect } : {}),
     });
@@ -188,6 +194,7 @@ export class AliceConnection implements BudgetMember {
 
   /** Ends the connection from our side (the daemon stops). */
   destroy(): void {
+    this.flushAnswers();
     this.socket.destroy();
   }
 
@@ -198,6 +205,7 @@ export class AliceConnection implements BudgetMember {
     this.log[level]({ peer: this.peer, reason }, 'closing the connection');
     this.lines.flush();
     this.queue.length = 0;
+    this.flushAnswers();
     this.socket.destroy();
   }
 
@@ -266,6 +274,7 @@ export class AliceConnection implements BudgetMember {
     this.lines.flush();
     this.closing = true;
     this.queue.length = 0;
+    this.flushAnswers();
     this.socket.destroy();
   }
 
@@ -429,6 +438,8 @@ export class AliceConnection implements BudgetMember {
       this.queuedBytes = 0;
       this.account();
       this.closing = true;
+      this.lines.flush();
+      this.flushAnswers();
       this.socket.end();
       return;
     }
@@ -478,7 +489,7 @@ export class AliceConnection implements BudgetMember {
   private write(name: MessageName, frame: Buffer): void {
     const { code, phase } = CODES[name];
     this.logMessage('out', code, name, phase, `→ ${name}`);
-    this.socket.write(frame);
+    if (this.outgoing.push(frame) === 1) this.hooks.outbox.add(this);
     this.hooks.observer?.message({ session: this.id, direction: 'out', name, code, phase, time: Date.now() });
   }
 
@@ -502,6 +513,21 @@ export class AliceConnection implements BudgetMember {
       logs.set(code, log);
     }
     log.info(text);
+  }
+
+  flushAnswers(): void {
+    const { outgoing, socket } = this;
+    if (outgoing.length === 0) return;
+    if (!socket.destroyed) {
+      if (outgoing.length === 1) socket.write(outgoing[0]!);
+      else {
+        // Several answers of one turn (requests sent ahead): one system call.
+        socket.cork();
+        for (const frame of outgoing) socket.write(frame);
+        socket.uncork();
+      }
+    }
+    outgoing.length = 0;
   }
 
   /** The client is gone, whatever the state: the frame is discarded and the emitter released. */

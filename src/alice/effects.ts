@@ -1,9 +1,12 @@
 /**
- * The actors behind the session machine's effects: each calls one method
- * of the session's backend and turns its result into the answer.
+ * The session machine's effects actor: one function per effect, each
+ * calling one method of the session's backend and turning its result into
+ * the answer. The logic is the same for every session (the daemon provides
+ * it to the machine once); each session's actor starts with its own
+ * backend, lock and limits (`EffectsContext`, the machine's `session` input).
  */
-import type { EffectInput, EffectLogic, EffectOutput } from '../../machines/alice.ts';
-import { andThen, fromEffect, isPromiseLike, type Awaitable } from '../../machines/effect.ts';
+import type { AliceEffectsLogic, EffectFunction, EffectInput, EffectOutput } from '../../machines/alice.ts';
+import { andThen, fromEffects, isPromiseLike, type Awaitable } from '../../machines/effect.ts';
 import type { EffectName } from '../../machines/phase.ts';
 import type { MessageName } from '../protocol/codes.ts';
 import { validateContent, type ContentOf } from '../protocol/schemas.ts';
@@ -21,6 +24,11 @@ export interface EffectsContext {
   closed: () => boolean;
   /** Largest answer content, in bytes. */
   maxAnswerLength: number;
+  /**
+   * How the session shows where the machine's context and events are
+   * serialised (the inspector): a name, not the backend and its frames.
+   */
+  toJSON(): string;
 }
 
 /**
@@ -34,7 +42,7 @@ const SYMBOLS_OVERHEAD = 64;
 export const symbolsPerAnswer = (maxAnswerLength: number) => Math.max(0, Math.floor((maxAnswerLength - SYMBOLS_OVERHEAD) / SYMBOL_BYTES));
 
 type Content<N extends MessageName> = NonNullable<ContentOf<N>>;
-const contentOf = <N extends MessageName>(input: EffectInput, _name: N) => input.request.content as Content<N>;
+const contentOf = <N extends MessageName>(input: EffectInput, _name: N) => input.request!.content as Content<N>;
 
 function verdict(v: Verdict, ok: MessageName, refused: MessageName, key = 'error_message'): EffectOutput {
   return v.ok ? { answer: ok } : { answer: refused, content: { [key]: v.message } };
@@ -55,7 +63,7 @@ function parameterAnswer(parameter: string, change: ParameterChange): EffectOutp
   }
 }
 
-export function aliceEffects(ctx: EffectsContext): Record<EffectName, EffectLogic> {
+function effectFunctions(ctx: EffectsContext): Record<EffectName, EffectFunction> {
   const { backend, lock, owner } = ctx;
   // What the backend puts in an answer is checked like what Bob sends: a bad value aborts the frame, never the encoder.
   const checked = (output: EffectOutput): EffectOutput => {
@@ -64,8 +72,10 @@ export function aliceEffects(ctx: EffectsContext): Record<EffectName, EffectLogi
     return output;
   };
   // A backend that answers at once is answered at once: no promise in between (see machines/effect.ts).
-  const effect = (run: (input: EffectInput) => Awaitable<EffectOutput>) =>
-    fromEffect<EffectOutput, EffectInput>((input) => andThen(run(input), checked));
+  const effect =
+    (run: (input: EffectInput) => Awaitable<EffectOutput>): EffectFunction =>
+    (input) =>
+      andThen(run(input), checked);
   /** discardFrame, then the emitter released whatever happened. */
   const discard = (): Awaitable<void> => {
     let discarded: Awaitable<void>;
@@ -153,3 +163,9 @@ export function aliceEffects(ctx: EffectsContext): Record<EffectName, EffectLogi
     endSession: effect(() => andThen(discard(), () => ({ answer: 'DISCONNECTION_ACK' }))),
   };
 }
+
+/**
+ * The effects actor of every session: `provide({ actors: { effects: aliceEffects } })`. The machine
+ * hands its `session` input on unread; the connection gives it the session's `EffectsContext`.
+ */
+export const aliceEffects: AliceEffectsLogic = fromEffects((session) => effectFunctions(session as EffectsContext));

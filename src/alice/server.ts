@@ -10,8 +10,16 @@ import { aliceSessionMachine } from '../../machines/alice-session.ts';
 import type { AliceBackend } from './backend.ts';
 import { AliceConnection, type ConnectionHooks, type ConnectionSettings, type MessageEvent, type SessionObserver } from './connection.ts';
 import { BufferBudget } from './buffer-budget.ts';
+import { aliceEffects } from './effects.ts';
 import { EmitterLock } from './emitter-lock.ts';
+import { Outbox } from './outbox.ts';
 import { SuspectList, type SuspectPolicy } from './suspects.ts';
+
+/**
+ * The session machine with the daemon's effects, built once for all connections:
+ * each session's backend reaches its effects actor through the machine's input.
+ */
+const sessionMachine = aliceSessionMachine.provide({ actors: { effects: aliceEffects } });
 
 export interface AliceServerOptions extends ConnectionSettings {
   host: string;
@@ -36,6 +44,7 @@ export class AliceServer {
   private readonly connections = new Set<AliceConnection>();
   private readonly suspects: SuspectList;
   private readonly budget: BufferBudget;
+  private readonly outbox = new Outbox();
   private readonly perAddress = new Map<string, number>();
   private nextId = 1;
 
@@ -115,9 +124,10 @@ export class AliceServer {
     sessionLog.info({ peer }, 'session opened');
     try {
       const backend = this.options.backend.openSession({ id, peer });
-      const connection = new AliceConnection(id, socket, aliceSessionMachine, backend, this.lock, this.options, sessionLog, {
+      const connection = new AliceConnection(id, socket, sessionMachine, backend, this.lock, this.options, sessionLog, {
         onAuthFailure: (a) => this.suspects.failure(a),
         budget: this.budget,
+        outbox: this.outbox,
         onClosed: (c) => {
           this.connections.delete(c);
           this.count(address, -1);

@@ -3,9 +3,9 @@
  *
  * `stateDiagram` walks a statechart's `machine.root` StateNode tree. States
  * standing for a request in flight are kept out of the picture: Alice's
- * *working* states (a backend effect: an invoked actor whose done
- * transitions are guarded by `answerIs`) and Bob's *awaiting* states (meta
- * `request` and `answers`). `W --R--> W_R --answer A--> T` is drawn as one
+ * *working* states (meta `working`: a backend effect asked of the session's
+ * effects actor, whose `effect.done` replies are guarded by `answerIs`) and
+ * Bob's *awaiting* states (meta `request` and `answers`). `W --R--> W_R --answer A--> T` is drawn as one
  * edge `W --> T : R / A [when]`. Transitions that cross composite states,
  * which Mermaid cannot lay out, are lifted to the children of the composite
  * holding both ends, the inner states being named in the label
@@ -13,7 +13,8 @@
  * for every state: the root's own transitions (requests accepted anywhere,
  * the catch-all, authentication failures) and what else may happen to a
  * request in flight (an effect failing, a generic answer) leave from it, or
- * are listed in its note when they leave the state unchanged.
+ * are listed in its note when they leave the state unchanged. Transitions
+ * that do nothing (a late effect reply, ignored) are not drawn.
  *
  * `sequenceDiagram` draws a phase definition in the style of the
  * specification's figures: each request of Bob, then Alice's answers in an
@@ -34,7 +35,6 @@ interface Node {
   readonly states: Readonly<Record<string, Node>>;
   readonly on: Readonly<Record<string, readonly Transition[]>>;
   readonly initial?: { readonly target?: readonly Node[] };
-  readonly invoke: readonly unknown[];
   readonly description?: string;
   readonly meta?: Readonly<Record<string, unknown>>;
 }
@@ -134,8 +134,8 @@ function eventLabel(eventType: string): string {
   if (eventType === '*') return 'any other request';
   const wildcard = /^([a-z-]+)\.\*$/.exec(eventType);
   if (wildcard) return `any other ${wildcard[1]}`;
-  if (eventType.startsWith('xstate.done.')) return 'done';
-  if (eventType.startsWith('xstate.error.')) return 'error';
+  if (eventType.startsWith('xstate.done.') || eventType === 'effect.done') return 'done';
+  if (eventType.startsWith('xstate.error.') || eventType === 'effect.error') return 'error';
   const after = /^xstate\.after\.(\d+)\./.exec(eventType);
   if (after) return `after ${after[1]} ms`;
   return eventType;
@@ -148,8 +148,8 @@ function messageOf(eventType: string): string | undefined {
 
 /**
  * A state standing for a request in flight, drawn as part of the edges
- * that lead through it: Alice's working state (an invoked effect whose done
- * transitions are guarded by `answerIs`) or Bob's awaiting state (meta
+ * that lead through it: Alice's working state (meta `working`: its
+ * `effect.done` transitions are guarded by `answerIs`) or Bob's awaiting state (meta
  * `request` and `answers`: the `answer.<NAME>` transitions the definition allows).
  * Returns how to read the answer a transition of it stands for, or undefined.
  */
@@ -162,11 +162,7 @@ function pendingAnswers(n: Node): ((t: Transition) => string | undefined) | unde
       return name !== undefined && allowed.has(name) ? name : undefined;
     };
   }
-  const working =
-    n.invoke.length > 0 &&
-    Object.keys(n.states).length === 0 &&
-    Object.values(n.on).some((ts) => ts.some((t) => answerIsOf(t.guard) !== undefined));
-  return working ? (t) => answerIsOf(t.guard) : undefined;
+  return meta?.working === true ? (t) => answerIsOf(t.guard) : undefined;
 }
 
 function ancestry(n: Node): Node[] {
@@ -236,7 +232,7 @@ export function stateDiagram(machine: AnyStateMachine, options: StateDiagramOpti
   const pendingOf = (n: Node) => [...pending.keys()].find((p) => isInside(n, p));
 
   // The `any state` pseudo state: a child of the root standing for every state.
-  const ANY: Node = { key: 'any state', id: `${root.id}.<any>`, type: 'atomic', parent: root, states: {}, on: {}, invoke: [] };
+  const ANY: Node = { key: 'any state', id: `${root.id}.<any>`, type: 'atomic', parent: root, states: {}, on: {} };
 
   const atoms: Atom[] = [];
   /** Root transitions that stay where the machine is. */
@@ -271,6 +267,7 @@ export function stateDiagram(machine: AnyStateMachine, options: StateDiagramOpti
     const source = node === root ? ANY : node;
     for (const [eventType, transitions] of Object.entries(node.on)) {
       for (const t of transitions) {
+        if (!t.target?.length && t.actions.length === 0) continue;
         const label: Label = { event: eventLabel(eventType), answer: answerOf(t), when: whenOf(t) };
         const targets = t.target ?? [];
         if (targets.length === 0) {
@@ -307,15 +304,15 @@ export function stateDiagram(machine: AnyStateMachine, options: StateDiagramOpti
   for (const [p, readAnswer] of pending) {
     const origins = new Set((entering.get(p) ?? []).map((e) => e.source));
     const first = p.initial?.target?.[0];
-    const invoked = p.invoke.length > 0;
+    const working = p.meta?.working === true;
     for (const inner of [p, ...descendants(p)]) {
       for (const [eventType, outcomes] of Object.entries(inner.on)) {
         for (const u of outcomes) {
           if (readAnswer(u) !== undefined) continue;
-          const event = invoked
-            ? eventType.startsWith('xstate.error.')
+          const event = working
+            ? eventType === 'effect.error'
               ? 'effect error'
-              : eventType.startsWith('xstate.done.')
+              : eventType === 'effect.done'
                 ? 'answer not allowed'
                 : eventLabel(eventType)
             : eventLabel(eventType);

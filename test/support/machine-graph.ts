@@ -49,9 +49,9 @@ export function edgesFrom(node: Node): Edge[] {
     // The last transition is the request's normal path; earlier ones are the machine's own refusals.
     const t = transitions.at(-1)!;
     const target = t.target?.[0] as Node | undefined;
-    const working = target && Object.keys(target.on).find((e) => e.startsWith('xstate.done.actor.'));
-    if (working) {
-      for (const done of target!.on[working]!) {
+    // A working state: the effects actor's replies decide the answer.
+    if ((target?.meta as { working?: boolean } | undefined)?.working) {
+      for (const done of target!.on['effect.done'] ?? []) {
         const guard = done.guard as { type?: string; params?: { answer: MessageName } } | undefined;
         if (guard?.type !== 'answerIs') continue;
         edges.push({ request, answer: guard.params!.answer, from: node.id, to: (done.target?.[0] as Node).id });
