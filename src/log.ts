@@ -18,6 +18,10 @@ export interface LogOptions {
 /** Most characters a destination keeps unwritten (a turn's lines beyond it are written at once). */
 export const MAX_PENDING = 64 * 1024;
 
+/** A line at this level or above (warn, error, fatal) is written at once, with what is pending before it. */
+const URGENT = pino.levels.values.warn!;
+const LEVEL_PREFIX = '{"level":';
+
 const pause = new Int32Array(new SharedArrayBuffer(4));
 
 /**
@@ -41,8 +45,10 @@ process.on('exit', () => {
  * nothing waits on it, and it is lost only to a death that does not let
  * the process exit (SIGKILL, an abort in native code), and then at most
  * one turn's lines. Nothing is lost on exit or on an uncaught exception
- * (both write what is pending), and the paths that close a connection
- * write at once (lineFlusher). Lines stay in order. A slow reader of a
+ * (both write what is pending), and a warning, an error or a fatal line
+ * is written at once, with what is pending before it: those report a
+ * connection closed, refused or failing, which the peer sees at once too,
+ * and are rare. Lines stay in order. A slow reader of a
  * pipe slows the process (the write waits for it) instead of filling its
  * memory; a log that cannot be written (the reader closed its end) is
  * dropped and the program goes on.
@@ -63,7 +69,7 @@ export class LineDestination implements DestinationStream {
   write(line: string): void {
     if (this.broken) return;
     this.pending += line;
-    if (this.pending.length >= MAX_PENDING) this.flush();
+    if (this.pending.length >= MAX_PENDING || levelOf(line) >= URGENT) this.flush();
     else if (!this.scheduled) {
       this.scheduled = true;
       setImmediate(this.endOfTurn);
@@ -103,25 +109,12 @@ export class LineDestination implements DestinationStream {
   }
 }
 
-export interface LineFlusher {
-  flush(): void;
-}
-
-const writesAtOnce: LineFlusher = { flush: () => undefined };
-
-/**
- * Writes the pending lines of `log` now (see LineDestination), for a line
- * that must be out before the process may die of what follows. A logger
- * that does not write through a LineDestination (an embedder's) writes as
- * it does.
- */
-export function lineFlusher(log: Logger): LineFlusher {
-  return destinationOf(log) ?? writesAtOnce;
-}
-
-function destinationOf(log: Logger): LineDestination | undefined {
-  const stream = (log as unknown as Record<symbol, unknown>)[pino.symbols.streamSym];
-  return stream instanceof LineDestination ? stream : undefined;
+/** pino's number for a line's level, read from the line's start (`{"level":40,`); 0 for a line of another shape. */
+function levelOf(line: string): number {
+  if (!line.startsWith(LEVEL_PREFIX)) return 0;
+  const tens = line.charCodeAt(LEVEL_PREFIX.length) - 48;
+  const units = line.charCodeAt(LEVEL_PREFIX.length + 1) - 48;
+  return tens >= 0 && tens <= 9 && units >= 0 && units <= 9 ? tens * 10 + units : 0;
 }
 
 type Serialise = (this: Logger, obj: object, msg: string | undefined, level: number, time: string) => string;

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pino } from 'pino';
 import { afterEach, describe, expect, it } from 'vitest';
-import { createLogger, LineDestination, lineFlusher, lineLogger, MAX_PENDING } from '../src/log.ts';
+import { createLogger, LineDestination, lineLogger, MAX_PENDING } from '../src/log.ts';
 
 const ROOT = join(import.meta.dirname, '..');
 const endOfTurn = () => new Promise<void>((resolve) => setImmediate(resolve));
@@ -84,15 +84,28 @@ describe('log lines: written once per event-loop turn', () => {
     expect(read().startsWith(early)).toBe(true);
   });
 
-  it('flush writes what is pending at once (the paths that close a connection call it)', () => {
+  it('a warning, an error or a fatal line is written at once, after what is pending before it', () => {
     const { fd, read } = file();
-    const log = createLogger({ level: 'info', format: 'json', fd, name: 'test' });
-    log.child({ session: 's1' }).warn('closing the connection');
+    const log = createLogger({ level: 'info', format: 'json', fd, name: 'test' }).child({ session: 's1' });
+    log.info('← DISCONNECTION');
     expect(read()).toBe('');
-    lineFlusher(log.child({ session: 's1' })).flush();
-    expect(JSON.parse(read())).toMatchObject({ level: 40, name: 'test', session: 's1', msg: 'closing the connection' });
-    const pretty = lineFlusher(createLogger({ level: 'info', format: 'pretty', fd, name: 'test' }));
-    expect(pretty).not.toBeInstanceOf(LineDestination);
+    log.warn('closing the connection');
+    const lines = read().trim().split('\n').map((l) => JSON.parse(l));
+    expect(lines).toMatchObject([
+      { level: 30, msg: '← DISCONNECTION' },
+      { level: 40, name: 'test', session: 's1', msg: 'closing the connection' },
+    ]);
+    log.error('internal error');
+    log.fatal('man-in-the-middle suspected');
+    expect(read().trim().split('\n').map((l) => JSON.parse(l).level)).toEqual([30, 40, 50, 60]);
+  });
+
+  it('flush writes what is pending at once', () => {
+    const { fd, read } = file();
+    const out = new LineDestination(fd);
+    out.write('{"level":30,"msg":"a"}\n');
+    out.flush();
+    expect(read()).toBe('{"level":30,"msg":"a"}\n');
   });
 
   it('what is pending is written when the process exits within the turn', async () => {

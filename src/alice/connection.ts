@@ -26,7 +26,7 @@ import type { FailureVerdict } from './suspects.ts';
 import type { Outbox, OutboxMember } from './outbox.ts';
 import { packContent, type DecodedContent } from './offload-tasks.ts';
 import { PoolBusyError, PoolClosedError, type WorkerPool } from './worker-pool.ts';
-import { lineFlusher, lineLogger, type LineFlusher } from '../log.ts';
+import { lineLogger } from '../log.ts';
 
 export interface ConnectionSettings {
   auth: Authenticator;
@@ -138,8 +138,6 @@ export class AliceConnection implements BudgetMember, OutboxMember {
   private emitterState: string | null = null;
   private readonly timers: { identify?: NodeJS.Timeout; frame?: NodeJS.Timeout; emitter?: NodeJS.Timeout } = {};
   readonly peer: string;
-  /** Lines are written once per event-loop turn (src/log.ts); a closing path writes them at once. */
-  private readonly lines: LineFlusher;
   /** One child logger per known message and direction: its line is serialised once, not on every call. */
   private readonly messageLogs = { in: new Map<number, Logger>(), out: new Map<number, Logger>() };
 
@@ -154,7 +152,6 @@ export class AliceConnection implements BudgetMember, OutboxMember {
     private readonly hooks: ConnectionHooks,
   ) {
     this.peer = `${socket.remoteAddress}:${socket.remotePort}`;
-    this.lines = lineFlusher(log);
     this.decoder = new FrameDecoder({ ...settings.frame, maxContentLength: settings.limits.maxContentLengthUnidentified });
     this.channel = new Channel('alice', settings.auth, { headerOrder: settings.frame.headerOrder });
     const session: EffectsContext = {
@@ -203,7 +200,6 @@ export class AliceConnection implements BudgetMember, OutboxMember {
     if (this.closing || this.closed) return;
     this.closing = true;
     this.log[level]({ peer: this.peer, reason }, 'closing the connection');
-    this.lines.flush();
     this.queue.length = 0;
     this.flushAnswers();
     this.socket.destroy();
@@ -271,7 +267,6 @@ export class AliceConnection implements BudgetMember, OutboxMember {
   /** A fault of ours must end this session, never the daemon: the frame is discarded as for a vanished client. */
   private fault(error: unknown): void {
     this.log.error({ err: (error as Error).message, stack: (error as Error).stack }, 'internal error: session closed');
-    this.lines.flush();
     this.closing = true;
     this.queue.length = 0;
     this.flushAnswers();
@@ -438,7 +433,6 @@ export class AliceConnection implements BudgetMember, OutboxMember {
       this.queuedBytes = 0;
       this.account();
       this.closing = true;
-      this.lines.flush();
       this.flushAnswers();
       this.socket.end();
       return;
