@@ -1,6 +1,6 @@
 /** pino logs: pretty on a terminal, JSON lines otherwise. */
 import { writeSync } from 'node:fs';
-import { pino, type DestinationStream, type Level, type Logger } from 'pino';
+import { pino, type Bindings, type DestinationStream, type Level, type Logger } from 'pino';
 import pretty from 'pino-pretty';
 
 export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
@@ -15,46 +15,77 @@ export interface LogOptions {
   name?: string;
 }
 
+/** Most characters a destination keeps unwritten (a turn's lines beyond it are written at once). */
+export const MAX_PENDING = 64 * 1024;
+
+/** A line at this level or above (warn, error, fatal) is written at once, with what is pending before it. */
+const URGENT = pino.levels.values.warn!;
+const LEVEL_PREFIX = '{"level":';
+
 const pause = new Int32Array(new SharedArrayBuffer(4));
 
 /**
- * JSON lines written synchronously, each as it is logged, except while
- * held: a request and its answer are two lines, and Alice holds them until
- * just before the answer is sent, to write both with one system call. A
- * line is still out before what it reports is sent or closed, and nothing
- * is lost to a crash that lets the process exit (what is held is written on
- * exit). A slow reader of a pipe slows the daemon instead of filling its
+ * Every destination, written out when the process exits: Node emits 'exit'
+ * on an uncaught exception too, before it prints the exception.
+ */
+const destinations = new Set<LineDestination>();
+process.on('exit', () => {
+  for (const destination of destinations) destination.flush();
+});
+
+/**
+ * JSON lines collected during one turn of the event loop and written with
+ * one synchronous system call at its end (setImmediate), or at once when
+ * MAX_PENDING characters are waiting. Under load the daemon answers dozens
+ * of requests in one turn: one write for all their lines instead of one
+ * per request. What changes: a message's line is written within the same
+ * turn as what it reports (the answer sent), no longer before it; whatever
+ * runs after the turn (a timer, the next request) finds it written. That
+ * is acceptable because the log is a record, not part of the protocol:
+ * nothing waits on it, and it is lost only to a death that does not let
+ * the process exit (SIGKILL, an abort in native code), and then at most
+ * one turn's lines. Nothing is lost on exit or on an uncaught exception
+ * (both write what is pending), and a warning, an error or a fatal line
+ * is written at once, with what is pending before it: those report a
+ * connection closed, refused or failing, which the peer sees at once too,
+ * and are rare. Lines stay in order. A slow reader of a
+ * pipe slows the process (the write waits for it) instead of filling its
  * memory; a log that cannot be written (the reader closed its end) is
  * dropped and the program goes on.
  */
 export class LineDestination implements DestinationStream {
-  private held = '';
-  private holds = 0;
+  private pending = '';
+  private scheduled = false;
   private broken = false;
+  private readonly endOfTurn = () => {
+    this.scheduled = false;
+    this.flush();
+  };
 
   constructor(private readonly fd: number) {
-    process.on('exit', () => this.flush());
+    destinations.add(this);
   }
 
   write(line: string): void {
-    if (this.holds > 0) this.held += line;
-    else this.out(line);
+    if (this.broken) return;
+    this.pending += line;
+    if (this.pending.length >= MAX_PENDING || levelOf(line) >= URGENT) this.flush();
+    else if (!this.scheduled) {
+      this.scheduled = true;
+      setImmediate(this.endOfTurn);
+    }
   }
 
-  hold(): void {
-    this.holds++;
+  /** Characters waiting for the end of the turn. */
+  get pendingLength(): number {
+    return this.pending.length;
   }
 
-  /** Ends one hold; the held lines are written when none is left. */
-  release(): void {
-    if (this.holds > 0 && --this.holds === 0) this.flush();
-  }
-
-  /** Writes what is held, holds or not (pino's `logger.flush(done)` calls it too). */
+  /** Writes what is pending now (pino's `logger.flush(done)` calls it too). */
   flush(done?: (error?: Error) => void): void {
-    if (this.held !== '') {
-      const text = this.held;
-      this.held = '';
+    if (this.pending !== '') {
+      const text = this.pending;
+      this.pending = '';
       this.out(text);
     }
     done?.();
@@ -78,22 +109,44 @@ export class LineDestination implements DestinationStream {
   }
 }
 
-export interface LineHolder {
-  hold(): void;
-  release(): void;
-  flush(): void;
+/** pino's number for a line's level, read from the line's start (`{"level":40,`); 0 for a line of another shape. */
+function levelOf(line: string): number {
+  if (!line.startsWith(LEVEL_PREFIX)) return 0;
+  const tens = line.charCodeAt(LEVEL_PREFIX.length) - 48;
+  const units = line.charCodeAt(LEVEL_PREFIX.length + 1) - 48;
+  return tens >= 0 && tens <= 9 && units >= 0 && units <= 9 ? tens * 10 + units : 0;
 }
 
-const notHeld: LineHolder = { hold: () => undefined, release: () => undefined, flush: () => undefined };
+type Serialise = (this: Logger, obj: object, msg: string | undefined, level: number, time: string) => string;
 
 /**
- * Who holds the lines of `log` (see LineDestination): `hold` until the
- * matching `release`, `flush` to write them at once. A logger that does not
- * write through a LineDestination (an embedder's) writes as it does.
+ * A child of `log` with `bindings` for one line logged again and again (a
+ * message's `← NAME`): its `info(msg)` goes through pino as any call does
+ * (the level check, the time function, the destination) but finds its
+ * line serialised but for the level and time, instead of serialising the
+ * bindings and escaping the message each time. A call with other arguments
+ * is serialised by pino. Where the logger's options would make pino write
+ * something else (formatters, redaction, another message key), the line
+ * is left to pino altogether: checked once, here.
  */
-export function lineHolder(log: Logger): LineHolder {
-  const stream = (log as unknown as Record<symbol, unknown>)[pino.symbols.streamSym];
-  return stream instanceof LineDestination ? stream : notHeld;
+export function lineLogger(log: Logger, bindings: Bindings, msg: string): Logger {
+  const child = log.child(bindings);
+  const own = child as unknown as Record<symbol, unknown>;
+  const serialise = own[pino.symbols.asJsonSym] as Serialise;
+  const levels = own[pino.symbols.lsCacheSym] as Record<number, string>;
+  const tail = `${own[pino.symbols.chindingsSym] as string},"msg":${JSON.stringify(msg)}${own[pino.symbols.endSym] as string}`;
+  const probe = ',"time":0';
+  const info = log.levels.values.info!;
+  if (serialise.call(child, {}, msg, info, probe) !== levels[info] + probe + tail) return child;
+  own[pino.symbols.asJsonSym] = function (this: Logger, obj: object, text: string | undefined, level: number, time: string): string {
+    return text === msg && isEmpty(obj) ? levels[level] + time + tail : serialise.call(this, obj, text, level, time);
+  };
+  return child;
+}
+
+function isEmpty(obj: object): boolean {
+  for (const _ in obj) return false;
+  return true;
 }
 
 export function createLogger(options: LogOptions): Logger {

@@ -26,7 +26,7 @@ import type { FailureVerdict } from './suspects.ts';
 import type { Outbox, OutboxMember } from './outbox.ts';
 import { packContent, type DecodedContent } from './offload-tasks.ts';
 import { PoolBusyError, PoolClosedError, type WorkerPool } from './worker-pool.ts';
-import { lineHolder, type LineHolder } from '../log.ts';
+import { lineLogger } from '../log.ts';
 
 export interface ConnectionSettings {
   auth: Authenticator;
@@ -155,9 +155,7 @@ export class AliceConnection implements BudgetMember, OutboxMember {
   private emitterState: StateValue | null = null;
   private readonly timers: { identify?: NodeJS.Timeout; frame?: NodeJS.Timeout; emitter?: NodeJS.Timeout } = {};
   readonly peer: string;
-  /** The lines of one request and its answer go out together, before the answer (src/log.ts). */
-  private readonly lines: LineHolder;
-  /** One child logger per known message and direction: its fields are serialised once, not on every line. */
+  /** One child logger per known message and direction: its line is serialised once, not on every call. */
   private readonly messageLogs = { in: new Map<number, Logger>(), out: new Map<number, Logger>() };
 
   constructor(
@@ -171,7 +169,6 @@ export class AliceConnection implements BudgetMember, OutboxMember {
     private readonly hooks: ConnectionHooks,
   ) {
     this.peer = `${socket.remoteAddress}:${socket.remotePort}`;
-    this.lines = lineHolder(log);
     this.decoder = new FrameDecoder({ ...settings.frame, maxContentLength: settings.limits.maxContentLengthUnidentified });
     this.channel = new Channel('alice', settings.auth, { headerOrder: settings.frame.headerOrder });
     const session: EffectsContext = {
@@ -220,7 +217,6 @@ export class AliceConnection implements BudgetMember, OutboxMember {
     if (this.closing || this.closed) return;
     this.closing = true;
     this.log[level]({ peer: this.peer, reason }, 'closing the connection');
-    this.lines.flush();
     this.queue.length = 0;
     this.flushAnswers();
     this.socket.destroy();
@@ -288,7 +284,6 @@ export class AliceConnection implements BudgetMember, OutboxMember {
   /** A fault of ours must end this session, never the daemon: the frame is discarded as for a vanished client. */
   private fault(error: unknown): void {
     this.log.error({ err: (error as Error).message, stack: (error as Error).stack }, 'internal error: session closed');
-    this.lines.flush();
     this.closing = true;
     this.queue.length = 0;
     this.flushAnswers();
@@ -307,14 +302,9 @@ export class AliceConnection implements BudgetMember, OutboxMember {
       while (!this.awaitingAnswer && !this.closed && !this.closing && this.queue.length > 0) {
         const queued = this.queue.shift()!;
         this.queuedBytes -= frameSize(queued);
-        this.lines.hold();
-        try {
-          if ('ok' in queued) this.dispatch({ kind: 'fatal', reason: queued.reason });
-          else if (queued.contentBytes.length > READ_OFF_THREAD_BYTES) this.readOffThread(queued, queued.contentBytes.length + 4);
-          else this.dispatch(this.channel.openFrame(queued));
-        } finally {
-          this.lines.release();
-        }
+        if ('ok' in queued) this.dispatch({ kind: 'fatal', reason: queued.reason });
+        else if (queued.contentBytes.length > READ_OFF_THREAD_BYTES) this.readOffThread(queued, queued.contentBytes.length + 4);
+        else this.dispatch(this.channel.openFrame(queued));
       }
       this.account();
       if (this.queue.length === 0 && this.socket.isPaused() && !this.closing) this.socket.resume();
@@ -517,7 +507,6 @@ export class AliceConnection implements BudgetMember, OutboxMember {
   private write(name: MessageName, frame: Buffer): void {
     const { code, phase } = CODES[name];
     this.logMessage('out', code, name, phase, `→ ${name}`);
-    this.lines.flush();
     if (this.outgoing.push(frame) === 1) this.hooks.outbox.add(this);
     this.hooks.observer?.message({ session: this.id, direction: 'out', name, code, phase, time: Date.now() });
   }
@@ -538,7 +527,7 @@ export class AliceConnection implements BudgetMember, OutboxMember {
         this.log.info({ dir, code, name, phase }, text);
         return;
       }
-      log = this.log.child({ dir, code, name, phase });
+      log = lineLogger(this.log, { dir, code, name, phase }, text);
       logs.set(code, log);
     }
     log.info(text);
