@@ -3,11 +3,11 @@
  * `probe` against our daemon, option errors (exit 2), `npm start`, and the
  * daemon's own command line (SIGTERM, bad options, bad TOML).
  */
-import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
+import type { ChildProcessWithoutNullStreams } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer, type AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadAliceConfig } from '../src/alice/config.ts';
 import { ConfigError, loadBobConfig } from '../src/bob/config.ts';
@@ -16,38 +16,9 @@ import { runFrame, SYMBOLS_PER_REQUEST } from '../src/bob/run-frame.ts';
 import { runExitCode, runFrames, type FrameProgress } from '../src/bob/run.ts';
 import { BobSession } from '../src/bob/session.ts';
 import { startTcpFibreAlice, testAliceArgs, testReceiverArgs } from './support/alice.ts';
+import { finished, start } from './support/cli.ts';
 import { scriptedBob } from './support/scripted-bob.ts';
 import { startWrongAlice, type OverrideFn } from './support/wrong-alice.ts';
-
-const ROOT = resolve(import.meta.dirname, '..');
-
-interface Ran {
-  code: number | null;
-  signal: NodeJS.Signals | null;
-  stdout: string;
-  stderr: string;
-}
-
-function start(script: string, args: string[]): ChildProcessWithoutNullStreams {
-  return spawn(process.execPath, ['--import', 'tsx', script, ...args], { cwd: ROOT, env: { ...process.env, FORCE_COLOR: '0' } });
-}
-
-function finished(child: ChildProcessWithoutNullStreams, timeoutMs = 25_000): Promise<Ran> {
-  let stdout = '';
-  let stderr = '';
-  child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
-  child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-  return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => {
-      child.kill('SIGKILL');
-      reject(new Error(`timed out; stdout: ${stdout}\nstderr: ${stderr}`));
-    }, timeoutMs);
-    child.on('close', (code, signal) => {
-      clearTimeout(timer);
-      resolve({ code, signal, stdout, stderr });
-    });
-  });
-}
 
 const run = (script: string, args: string[]) => finished(start(script, args));
 const bob = (...args: string[]) => run('src/cli/bob.ts', args);

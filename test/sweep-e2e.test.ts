@@ -4,35 +4,18 @@
  * loopback TCP (2 distances x 1 small frame); its JSON must be sane against
  * the physics computed here and its SVG well formed.
  */
-import { spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import type { SweepResult } from '../src/bob/sweep.ts';
 import { TEST_BLOCK_LENGTH, TEST_SIM } from './support/alice.ts';
+import { finished, start } from './support/cli.ts';
 
-const ROOT = resolve(import.meta.dirname, '..');
 const dir = mkdtempSync(join(tmpdir(), 'qosst-sweep-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
-function sweep(args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli/bob.ts', 'sweep', ...args], { cwd: ROOT, env: { ...process.env, FORCE_COLOR: '0' } });
-  let stdout = '';
-  let stderr = '';
-  child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
-  child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-  return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => {
-      child.kill('SIGKILL');
-      reject(new Error(`timed out; stdout: ${stdout}\nstderr: ${stderr}`));
-    }, 90_000);
-    child.on('close', (code) => {
-      clearTimeout(timer);
-      resolve({ code, stdout, stderr });
-    });
-  });
-}
+const sweep = (args: string[]) => finished(start('src/cli/bob.ts', ['sweep', ...args]), 90_000);
 
 /** T = 10^(-0.2·L/10) at the default loss (Laudenbach et al. 2018, section 2.4), computed here. */
 const transmittance = (km: number) => 10 ** (-0.02 * km);
