@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import type { SweepResult } from '../src/bob/sweep.ts';
-import { TEST_BLOCK_LENGTH, TEST_SIM } from './support/alice.ts';
+import { TEST_BLOCK_LENGTH, TEST_SIM, testReceiverSimArgs } from './support/alice.ts';
 import { finished, start } from './support/cli.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'qosst-sweep-'));
@@ -29,12 +29,7 @@ describe('qosst-bob sweep over loopback TCP', () => {
       '--frames', '1',
       '--out', out,
       '--json',
-      '--sim-symbols', String(TEST_SIM.symbols),
-      '--sim-estimation-symbols', String(TEST_SIM.symbols / 2),
-      '--sim-calibration-samples', '100000',
-      '--sim-epsilon-pe', '0.1',
-      '--sim-block-length', String(TEST_BLOCK_LENGTH),
-      '--sim-seed', 'sweep-e2e',
+      ...testReceiverSimArgs('sweep-e2e'),
     ]);
     expect(ran.code, ran.stderr).toBe(0);
     const result = JSON.parse(ran.stdout) as SweepResult;

@@ -67,14 +67,18 @@ export function testAliceArgs(): string[] {
 
 /** `qosst-bob` options matching TEST_SIM and testReceiver, reading that daemon's fibre. */
 export function testReceiverArgs(alice: { fibrePort?: number }): string[] {
+  return ['--sim-fibre', `127.0.0.1:${alice.fibrePort}`, ...testReceiverSimArgs('test-bob')];
+}
+
+/** `qosst-bob`'s receiver options matching TEST_SIM and testReceiver, seeded with `seed`. */
+export function testReceiverSimArgs(seed: string): string[] {
   return [
-    '--sim-fibre', `127.0.0.1:${alice.fibrePort}`,
     '--sim-symbols', String(TEST_SIM.symbols),
     '--sim-estimation-symbols', String(TEST_SIM.symbols / 2),
     '--sim-calibration-samples', '100000',
     '--sim-epsilon-pe', '0.1',
     '--sim-block-length', String(TEST_BLOCK_LENGTH),
-    '--sim-seed', 'test-bob',
+    '--sim-seed', seed,
   ];
 }
 
